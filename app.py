@@ -1,0 +1,179 @@
+"""The WebRTC call tutorial: an app factory, its pages, and the command line.
+
+Run it with `python app.py` and open http://localhost:8080.
+"""
+
+import argparse
+import os
+
+ASYNC_MODES = ("eventlet", "threading", "gevent")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Serve the WebRTC video call tutorial.")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on; 0.0.0.0 for every interface (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8080)),
+                        help="port to listen on (default: $PORT or 8080)")
+    parser.add_argument("--async-mode", choices=ASYNC_MODES, default="eventlet",
+                        help="the server's concurrency model (default: %(default)s)")
+    parser.add_argument("--certfile", help="TLS certificate (PEM), to serve https for other devices")
+    parser.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    # Monkey-patching must come first, and only when run as a program: a module
+    # that patches on import breaks every process that imports it (tests too).
+    ARGS = parse_args()
+    if ARGS.async_mode == "eventlet":
+        import warnings
+
+        # Known and planned for: eventlet is in maintenance mode, which is why
+        # --async-mode can switch to threading or gevent.
+        warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+        import eventlet
+
+        eventlet.monkey_patch()
+    elif ARGS.async_mode == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+
+import contextlib  # noqa: E402
+import secrets  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+from flask import Flask, abort, redirect, render_template, request, url_for  # noqa: E402
+from flask_socketio import SocketIO  # noqa: E402
+
+from signaling import SignalingNamespace  # noqa: E402
+from tutorial import Tutorial, pygments_css  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+LANGUAGE_COOKIE = "lang"
+
+DEFAULT_CONFIG = {
+    "ASYNC_MODE": None,  # None: let Flask-SocketIO pick the best one installed
+    "STEPS_DIR": HERE / "steps",
+    # STUN/TURN servers for the call page, as RTCIceServer dicts. Empty is right
+    # on one machine or one LAN; calls across the internet need at least STUN.
+    "ICE_SERVERS": [],
+}
+
+
+def create_app(config=None):
+    app = Flask(__name__)
+    app.config.update(DEFAULT_CONFIG)
+    app.config.update(config or {})
+
+    tutorial = Tutorial(app.config["STEPS_DIR"])
+    socketio = SocketIO(app, async_mode=app.config["ASYNC_MODE"])
+    socketio.on_namespace(SignalingNamespace("/signal"))
+    app.extensions["tutorial"] = tutorial
+
+    @app.context_processor
+    def page_context():
+        language = current_language(tutorial)
+        return {
+            "lang": language,
+            "languages": tutorial.languages,
+            "t": tutorial.ui(language),
+            "steps": tutorial.steps,
+        }
+
+    @app.get("/")
+    def overview():
+        language = current_language(tutorial)
+        return render_template("overview.html", text=tutorial.page_text("overview", language))
+
+    @app.get("/steps/<int:number>")
+    def step(number):
+        found = tutorial.step(number) or abort(404)
+        if "room" not in request.args:
+            return redirect(url_for("step", number=number, room=new_room_name()))
+        language = current_language(tutorial)
+        return render_template(
+            "step.html",
+            step=found,
+            room=request.args["room"],
+            explanation=found.explanation(language),
+            code=tutorial.code_html(number),
+            diff=tutorial.diff_html(number),
+        )
+
+    @app.get("/steps/<int:number>/lesson.js")
+    def step_code(number):
+        tutorial.step(number) or abort(404)
+        return app.response_class(tutorial.lesson.code(number), mimetype="text/javascript")
+
+    @app.get("/call")
+    def call():
+        if "room" not in request.args:
+            return redirect(url_for("call", room=new_room_name()))
+        language = current_language(tutorial)
+        return render_template(
+            "call.html",
+            room=request.args["room"],
+            text=tutorial.page_text("call", language),
+            rtc_config={"iceServers": app.config["ICE_SERVERS"]},
+        )
+
+    @app.get("/lang/<language>")
+    def choose_language(language):
+        if language not in tutorial.languages:
+            abort(404)
+        response = redirect(local_path(request.args.get("next")))
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    @app.get("/pygments.css")
+    def code_styles():
+        return app.response_class(pygments_css(), mimetype="text/css")
+
+    return app
+
+
+def current_language(tutorial):
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in tutorial.languages:
+        return chosen
+    return request.accept_languages.best_match(tutorial.languages) or tutorial.languages[0]
+
+
+def new_room_name():
+    return secrets.token_urlsafe(6)  # 8 characters, all valid in a room name
+
+
+def local_path(target):
+    """Only redirect within this site: keep the path and query, drop any host."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else "/"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def main(args):
+    app = create_app({"ASYNC_MODE": args.async_mode})
+    socketio = app.extensions["socketio"]
+    scheme = "https" if args.certfile else "http"
+    shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
+    print(f"WebRTC tutorial ({args.async_mode}): open {scheme}://{shown_host}:{args.port}/", flush=True)
+    if args.host == "0.0.0.0" and not args.certfile:
+        print("Note: browsers only allow the camera on localhost or https; "
+              "other devices need --certfile/--keyfile.", flush=True)
+    tls = {}
+    if args.certfile and args.async_mode == "threading":
+        tls = {"ssl_context": (args.certfile, args.keyfile)}
+    elif args.certfile:
+        tls = {"certfile": args.certfile, "keyfile": args.keyfile}
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a learner stops it
+        socketio.run(app, host=args.host, port=args.port, log_output=False,
+                     allow_unsafe_werkzeug=True, **tls)
+    print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main(ARGS)

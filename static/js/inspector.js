@@ -1,0 +1,129 @@
+// The inspector draws the panels beside each demo: the socket's state, the
+// peer connection's states, every signaling message, and the SDP exchanged.
+//
+// It only watches. It wraps io() and RTCPeerConnection so it can attach its
+// own listeners to whatever the page's code creates, and it never changes
+// what they do: the page's code is exactly the code shown beside it.
+'use strict';
+
+(() => {
+  const sdpNotes = JSON.parse(document.getElementById('inspector-strings').textContent);
+  const log = document.getElementById('message-log');
+  const startedAt = performance.now();
+
+  function show(id, state) {
+    const element = document.getElementById(id);
+    element.textContent = state;
+    element.dataset.state = state;
+  }
+
+  // ---- The peer connection: its three states, and the descriptions it holds.
+  const NativePeerConnection = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends NativePeerConnection {
+    constructor(...args) {
+      super(...args);
+      watchPeer(this);
+    }
+  };
+
+  function watchPeer(pc) {
+    const update = () => {
+      show('signaling-state', pc.signalingState);
+      show('ice-state', pc.iceConnectionState);
+      show('connection-state', pc.connectionState);
+    };
+    for (const event of ['signalingstatechange', 'iceconnectionstatechange', 'connectionstatechange']) {
+      pc.addEventListener(event, update);
+    }
+    update();
+  }
+
+  // ---- The socket: its state and every message in both directions.
+  const nativeIo = window.io;
+  window.io = (...args) => {
+    const socket = nativeIo(...args);
+    watchSocket(socket);
+    return socket;
+  };
+
+  function watchSocket(socket) {
+    socket.on('connect', () => show('socket-state', 'connected'));
+    socket.on('disconnect', () => show('socket-state', 'disconnected'));
+    socket.io.on('reconnect_attempt', () => show('socket-state', 'reconnecting'));
+    socket.on('connect_error', () => show('socket-state', 'unreachable'));
+    socket.onAny((event, payload) => record('in', event, payload));
+
+    // Wrap emit rather than use onAnyOutgoing, to see acknowledgements too.
+    const emit = socket.emit.bind(socket);
+    socket.emit = (event, ...args) => {
+      const ack = typeof args.at(-1) === 'function' ? args.pop() : null;
+      record('out', event, args[0]);
+      if (!ack) return emit(event, ...args);
+      return emit(event, ...args, (reply) => {
+        record('ack', event, reply);
+        ack(reply);
+      });
+    };
+  }
+
+  // ---- The log, drawn as a sequence diagram: this tab | server | other tab.
+  function record(direction, event, payload) {
+    const type = payload && typeof payload === 'object' ? payload.type : undefined;
+    const row = document.createElement('li');
+    row.className = `message ${direction}`;
+    row.dataset.direction = direction;
+    row.dataset.event = event;
+    if (type) row.dataset.type = type;
+    if (direction === 'ack') row.dataset.ok = String(payload?.ok !== false);
+
+    const time = document.createElement('span');
+    time.className = 'time';
+    time.textContent = `${((performance.now() - startedAt) / 1000).toFixed(2)}s`;
+
+    const details = document.createElement('details');
+    const summary = document.createElement('summary');
+    const arrow = document.createElement('span');
+    arrow.className = 'arrow';
+    arrow.textContent = label(direction, event, payload);
+    summary.append(arrow);
+    const body = document.createElement('pre');
+    body.textContent = JSON.stringify(payload ?? null, null, 2);
+    details.append(summary, body);
+    row.append(time, details);
+    log.append(row);
+    row.scrollIntoView({ block: 'nearest' });
+
+    if (event === 'signal' && (type === 'offer' || type === 'answer')) {
+      showSdp(direction === 'out' ? 'sdp-sent' : 'sdp-received', type, payload.sdp);
+    }
+  }
+
+  function label(direction, event, payload) {
+    const what = event === 'signal' ? payload?.type : event;
+    if (direction === 'ack') {
+      return payload?.ok === false ? `${event} ✗ ${payload.error?.code}` : `${event} ✓`;
+    }
+    if (event === 'signal' && payload?.type === 'candidate') {
+      const parts = (payload.candidate?.candidate || '').split(' ');
+      return `candidate ${parts[4] ?? ''}:${parts[5] ?? ''} ${parts[7] ?? ''}`;
+    }
+    return what;
+  }
+
+  function showSdp(panelId, type, sdp) {
+    const panel = document.getElementById(panelId);
+    panel.querySelector('.sdp-type').textContent = type;
+    const list = panel.querySelector('.sdp');
+    list.replaceChildren();
+    for (const line of String(sdp).split(/\r?\n/).filter(Boolean)) {
+      const item = document.createElement('li');
+      item.textContent = line;
+      const note = Object.entries(sdpNotes).find(([prefix]) => line.startsWith(prefix));
+      if (note) {
+        item.className = 'explained';
+        item.title = note[1];
+      }
+      list.append(item);
+    }
+  }
+})();

@@ -1,0 +1,122 @@
+"""The tutorial's content: step folders, page texts and interface strings, per language.
+
+    steps/
+      lesson.js            the browser program, tagged by step (see lesson.py)
+      1-connect/           one folder per step: NUMBER-SLUG
+        step.toml          per language: title and a one-line summary
+        en.md, zh.md       the step's explanation
+      overview.en.md       the overview page
+      call.en.md           "beyond the 50 lines", shown on the call page
+      ui.en.toml           the interface's short strings
+
+A language is available when its ui.LANG.toml exists; any missing text falls
+back to English. Adding a translation is adding files.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import markdown
+from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import DiffLexer, JavascriptLexer
+
+from lesson import Lesson
+
+DEFAULT_LANGUAGE = "en"
+STEP_FOLDER = re.compile(r"(\d+)-([a-z0-9-]+)")
+
+
+def render_markdown(text):
+    html = markdown.markdown(text, extensions=["fenced_code", "codehilite", "tables"])
+    return Markup(html)
+
+
+@dataclass
+class Step:
+    number: int
+    slug: str
+    folder: Path
+    meta: dict
+
+    def title(self, language):
+        return self._meta(language)["title"]
+
+    def summary(self, language):
+        return self._meta(language)["summary"]
+
+    def explanation(self, language):
+        path = self.folder / f"{language}.md"
+        if not path.exists():
+            path = self.folder / f"{DEFAULT_LANGUAGE}.md"
+        return render_markdown(path.read_text(encoding="utf-8"))
+
+    def _meta(self, language):
+        return self.meta.get(language) or self.meta[DEFAULT_LANGUAGE]
+
+
+class Tutorial:
+    def __init__(self, root):
+        self.root = Path(root)
+        self.steps = self._load_steps()
+        self.lesson = Lesson.from_file(self.root / "lesson.js", len(self.steps))
+
+    @cached_property
+    def languages(self):
+        found = sorted(p.name.split(".")[1] for p in self.root.glob("ui.*.toml"))
+        return [DEFAULT_LANGUAGE] + [lang for lang in found if lang != DEFAULT_LANGUAGE]
+
+    def step(self, number):
+        if 1 <= number <= len(self.steps):
+            return self.steps[number - 1]
+        return None
+
+    def ui(self, language):
+        """Interface strings for a language, English filling any gaps."""
+        strings = self._read_toml(f"ui.{DEFAULT_LANGUAGE}.toml")
+        if language != DEFAULT_LANGUAGE:
+            strings = {**strings, **self._read_toml(f"ui.{language}.toml")}
+        return strings
+
+    def page_text(self, name, language):
+        path = self.root / f"{name}.{language}.md"
+        if not path.exists():
+            path = self.root / f"{name}.{DEFAULT_LANGUAGE}.md"
+        return render_markdown(path.read_text(encoding="utf-8"))
+
+    def code_html(self, number):
+        """The step's code, highlighted, with the lines new in this step marked."""
+        formatter = HtmlFormatter(
+            cssclass="code",
+            linenos="inline",
+            hl_lines=self.lesson.new_line_numbers(number),
+        )
+        return Markup(highlight(self.lesson.code(number), JavascriptLexer(), formatter))
+
+    def diff_html(self, number):
+        return Markup(highlight(self.lesson.diff(number), DiffLexer(), HtmlFormatter(cssclass="code")))
+
+    def _load_steps(self):
+        steps = []
+        for folder in self.root.iterdir():
+            match = STEP_FOLDER.fullmatch(folder.name)
+            if folder.is_dir() and match:
+                meta = tomllib.loads((folder / "step.toml").read_text(encoding="utf-8"))
+                steps.append(Step(int(match[1]), match[2], folder, meta))
+        steps.sort(key=lambda step: step.number)
+        if [step.number for step in steps] != list(range(1, len(steps) + 1)):
+            raise ValueError(f"Step folders in {self.root} must be numbered 1, 2, 3... without gaps")
+        return steps
+
+    def _read_toml(self, name):
+        path = self.root / name
+        return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def pygments_css():
+    """Styles for highlighted code, generated rather than hand-written."""
+    return HtmlFormatter().get_style_defs([".code", ".codehilite"])
