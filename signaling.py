@@ -179,7 +179,7 @@ class SignalingNamespace(Namespace):
         except SignalingError as refusal:
             return self._refuse("join", refusal)
         for other in others:
-            self.emit("peer-joined", {}, to=other)
+            self.emit("peer-joined", {}, room=other)
         # The member already there makes the offer; the newcomer answers.
         role = "callee" if others else "caller"
         return {"ok": True, "role": role, "peers": len(others)}
@@ -195,11 +195,11 @@ class SignalingNamespace(Namespace):
             message = validate_signal(data)
             peers = self.rooms.peers_of(request.sid)
         except SignalingError as refusal:
-            self.emit("error", refusal.as_dict(), to=request.sid)
+            self.emit("error", refusal.as_dict(), room=request.sid)
             log.info("refused signal from %s: %s", request.sid, refusal.code)
             return
         for peer in peers:
-            self.emit("signal", message, to=peer)
+            self.emit("signal", message, room=peer)
 
     def on_disconnect(self, reason=None):
         self._depart(request.sid)
@@ -207,7 +207,7 @@ class SignalingNamespace(Namespace):
     def _depart(self, sid):
         room, remaining = self.rooms.leave(sid)
         for other in remaining:
-            self.emit("peer-left", {}, to=other)
+            self.emit("peer-left", {}, room=other)
         return room
 
     def _refuse(self, event, refusal):

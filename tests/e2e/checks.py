@@ -1,0 +1,63 @@
+"""What a user would see, read from the page: states, colours, sound."""
+
+from playwright.sync_api import expect
+
+TIMEOUT = 15_000
+
+CENTRE_PIXEL = """(id) => {
+  const video = document.getElementById(id);
+  if (!video || video.readyState < 2 || !video.videoWidth) return null;
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(video, 0, 0);
+  const { data } = context.getImageData(canvas.width >> 1, canvas.height >> 1, 1, 1);
+  return [data[0], data[1], data[2]];
+}"""
+
+COLOUR_CLOSE = f"""([id, want, tolerance]) => {{
+  const got = ({CENTRE_PIXEL})(id);
+  return got !== null && got.every((value, i) => Math.abs(value - want[i]) <= tolerance);
+}}"""
+
+AUDIO_ARRIVING = """async () => {
+  if (!window.pc) return false;
+  const stats = await window.pc.getStats();
+  for (const report of stats.values()) {
+    if (report.type === 'inbound-rtp' && report.kind === 'audio') {
+      return report.packetsReceived > 0 && report.totalAudioEnergy > 0;
+    }
+  }
+  return false;
+}"""
+
+
+def centre_pixel(page, video_id):
+    return page.evaluate(CENTRE_PIXEL, video_id)
+
+
+def expect_colour(page, video_id, rgb, tolerance=40):
+    """Wait until the centre of the video shows this colour (VP8 shifts it a little)."""
+    page.wait_for_function(COLOUR_CLOSE, arg=[video_id, list(rgb), tolerance], timeout=TIMEOUT)
+
+
+def expect_connected(page):
+    expect(page.locator("#connection-state")).to_have_text("connected", timeout=TIMEOUT)
+
+
+def expect_status(page, text):
+    expect(page.locator("#status")).to_contain_text(text, timeout=TIMEOUT)
+
+
+def expect_remote_audio(page):
+    page.wait_for_function(AUDIO_ARRIVING, timeout=TIMEOUT)
+
+
+def expect_no_remote_video(page):
+    """The remote <video> shows nothing: no stream attached, no frame decoded."""
+    page.wait_for_function(
+        "() => { const v = document.getElementById('remote-video');"
+        " return v.srcObject === null && v.videoWidth === 0; }",
+        timeout=TIMEOUT,
+    )

@@ -1,0 +1,84 @@
+"""The finished call page, in two real Chromium instances: red camera and blue camera."""
+
+import pytest
+
+from .checks import (
+    expect_colour,
+    expect_connected,
+    expect_no_remote_video,
+    expect_remote_audio,
+    expect_status,
+)
+from .media import rgb_of
+from .server import running_server
+
+RED, BLUE = rgb_of("red"), rgb_of("blue")
+
+
+def start_call(open_page, server, room, first_browser, second_browser):
+    url = f"{server}/call?room={room}"
+    first = open_page(first_browser, url)
+    expect_status(first, "Waiting for someone")
+    second = open_page(second_browser, url)
+    expect_connected(first)
+    expect_connected(second)
+    return first, second
+
+
+def test_each_side_sees_and_hears_the_other(server, red_browser, blue_browser, open_page, room):
+    red, blue = start_call(open_page, server, room, red_browser, blue_browser)
+    expect_colour(red, "local-video", RED)
+    expect_colour(red, "remote-video", BLUE)
+    expect_colour(blue, "local-video", BLUE)
+    expect_colour(blue, "remote-video", RED)
+    expect_remote_audio(red)
+    expect_remote_audio(blue)
+    expect_status(red, "In a call")
+
+
+def test_hang_up_peer_left_and_a_new_call(server, red_browser, blue_browser, open_page, room):
+    red, blue = start_call(open_page, server, room, red_browser, blue_browser)
+
+    blue.click("#hang-up")
+    expect_status(blue, "You hung up")
+    expect_status(red, "The other person left")
+    expect_no_remote_video(red)
+
+    # Someone new joins the same room: the survivor calls them.
+    newcomer = open_page(blue_browser, f"{server}/call?room={room}")
+    expect_connected(red)
+    expect_connected(newcomer)
+    expect_colour(red, "remote-video", BLUE)
+    expect_colour(newcomer, "remote-video", RED)
+
+    # The newcomer closes the tab: that too is "peer left", and the one who
+    # hung up earlier can join again and be called.
+    newcomer.close()
+    expect_status(red, "The other person left")
+    blue.click("#rejoin")
+    expect_connected(red)
+    expect_connected(blue)
+    expect_colour(blue, "remote-video", RED)
+    expect_colour(red, "remote-video", BLUE)
+
+
+def test_a_third_person_is_told_the_room_is_full(server, red_browser, blue_browser, open_page, room):
+    red, blue = start_call(open_page, server, room, red_browser, blue_browser)
+    third = open_page(blue_browser, f"{server}/call?room={room}")
+    expect_status(third, "is full")
+    # The two in the call carry on undisturbed.
+    expect_colour(red, "remote-video", BLUE)
+    expect_status(red, "In a call")
+    expect_status(blue, "In a call")
+
+
+@pytest.fixture(scope="module")
+def threading_server():
+    with running_server("threading") as url:
+        yield url
+
+
+def test_call_under_the_threading_async_mode(threading_server, red_browser, blue_browser, open_page, room):
+    red, blue = start_call(open_page, threading_server, room, red_browser, blue_browser)
+    expect_colour(red, "remote-video", BLUE)
+    expect_colour(blue, "remote-video", RED)
