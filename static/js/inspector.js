@@ -24,7 +24,20 @@
       super(...args);
       watchPeer(this);
     }
+
+    addTrack(track, ...streams) {
+      const sender = super.addTrack(track, ...streams);
+      listTrack(track);
+      return sender;
+    }
   };
+
+  function listTrack(track) {
+    const item = document.createElement('li');
+    item.dataset.kind = track.kind;
+    item.textContent = `${track.kind}: ${track.label || track.id}`;
+    document.getElementById('tracks').append(item);
+  }
 
   function watchPeer(pc) {
     const update = () => {
@@ -32,6 +45,7 @@
       show('ice-state', pc.iceConnectionState);
       show('connection-state', pc.connectionState);
     };
+    document.getElementById('tracks').replaceChildren();
     for (const event of ['signalingstatechange', 'iceconnectionstatechange', 'connectionstatechange']) {
       pc.addEventListener(event, update);
     }

@@ -1,0 +1,104 @@
+"""Each step page keeps its promise, with two tabs in one room (red and blue cameras)."""
+
+from playwright.sync_api import expect
+
+from .checks import TIMEOUT, expect_colour, expect_connected, expect_no_remote_video, expect_status
+from .media import rgb_of
+
+RED, BLUE = rgb_of("red"), rgb_of("blue")
+
+
+def open_two_tabs(open_page, server, room, step, first_browser, second_browser):
+    """The first tab joins and waits; the second arrives."""
+    url = f"{server}/steps/{step}?room={room}"
+    first = open_page(first_browser, url)
+    expect_status(first, "Waiting for a second tab")
+    second = open_page(second_browser, url)
+    return first, second
+
+
+def logged(page, direction, event, kind=None):
+    selector = f'#message-log [data-direction="{direction}"][data-event="{event}"]'
+    if kind:
+        selector += f'[data-type="{kind}"]'
+    return page.locator(selector)
+
+
+def test_step_1_connects_and_sees_the_other_tab_arrive(server, red_browser, blue_browser, open_page, room):
+    first, second = open_two_tabs(open_page, server, room, 1, red_browser, blue_browser)
+    expect_status(first, "The other tab joined")
+    expect_status(second, "The other tab is here")
+    for page in (first, second):
+        expect(page.locator("#socket-state")).to_have_text("connected")
+        expect(page.locator("#signaling-state")).to_have_text("stable")  # a peer connection exists
+        expect(page.locator("#connection-state")).to_have_text("new")
+    expect(logged(first, "in", "peer-joined")).to_have_count(1)
+    # Step 1 opens no camera and sends no signals.
+    expect(first.locator("#tracks li")).to_have_count(0)
+    expect(logged(first, "out", "signal")).to_have_count(0)
+
+
+def test_step_2_plays_the_local_camera(server, red_browser, blue_browser, open_page, room):
+    first, second = open_two_tabs(open_page, server, room, 2, red_browser, blue_browser)
+    expect_colour(first, "local-video", RED)
+    expect_colour(second, "local-video", BLUE)
+    expect(first.locator("#tracks li")).to_have_count(2)
+    expect(first.locator('#tracks li[data-kind="video"]')).to_have_count(1)
+    expect(first.locator('#tracks li[data-kind="audio"]')).to_have_count(1)
+    expect_status(first, "The other tab joined")
+    expect(logged(first, "out", "signal")).to_have_count(0)
+
+
+def test_step_3_shows_the_offer_and_candidates_on_both_sides(
+    server, red_browser, blue_browser, open_page, room
+):
+    caller, callee = open_two_tabs(open_page, server, room, 3, red_browser, blue_browser)
+    expect(logged(caller, "out", "signal", "offer")).to_have_count(1)
+    expect(logged(callee, "in", "signal", "offer")).to_have_count(1)
+    expect(logged(caller, "out", "signal", "candidate").first).to_be_attached(timeout=TIMEOUT)
+    expect(logged(callee, "in", "signal", "candidate").first).to_be_attached(timeout=TIMEOUT)
+    expect_status(callee, "Received an offer")
+    # The SDP is shown, sent on one side and received on the other.
+    expect(caller.locator("#sdp-sent .sdp li").first).to_have_text("v=0")
+    expect(callee.locator("#sdp-received .sdp li").first).to_have_text("v=0")
+    expect(callee.locator("#sdp-received .sdp li", has_text="a=fingerprint")).to_have_count(2)
+    # Nobody answers yet.
+    expect(caller.locator("#signaling-state")).to_have_text("have-local-offer")
+    expect(callee.locator("#signaling-state")).to_have_text("stable")
+    expect(logged(callee, "out", "signal", "answer")).to_have_count(0)
+
+
+def test_step_4_connects_but_shows_no_remote_video(server, red_browser, blue_browser, open_page, room):
+    caller, callee = open_two_tabs(open_page, server, room, 4, red_browser, blue_browser)
+    expect_connected(caller)
+    expect_connected(callee)
+    expect(logged(callee, "out", "signal", "answer")).to_have_count(1)
+    expect(logged(caller, "in", "signal", "answer")).to_have_count(1)
+    expect_no_remote_video(caller)
+    expect_no_remote_video(callee)
+
+
+def test_step_5_plays_the_other_tabs_video(server, red_browser, blue_browser, open_page, room):
+    caller, callee = open_two_tabs(open_page, server, room, 5, red_browser, blue_browser)
+    expect_connected(caller)
+    expect_connected(callee)
+    expect_colour(caller, "remote-video", BLUE)
+    expect_colour(callee, "remote-video", RED)
+
+
+def test_each_step_page_runs_the_code_it_shows(server, red_browser, open_page, room):
+    """The module the page loads is the text the page displays, line for line."""
+    for step in range(1, 6):
+        page = open_page(red_browser, f"{server}/steps/{step}?room={room}-{step}")
+        shown = page.evaluate(SHOWN_CODE)
+        src = page.locator('script[type="module"]').get_attribute("src")
+        loaded = page.evaluate("(src) => fetch(src).then((r) => r.text())", src)
+        assert shown.rstrip("\n") == loaded.rstrip("\n")
+        assert "[step" not in loaded
+
+
+SHOWN_CODE = """() => {
+  const pre = document.querySelector('.code-section > .code pre').cloneNode(true);
+  pre.querySelectorAll('.linenos').forEach((n) => n.remove());
+  return pre.textContent;
+}"""

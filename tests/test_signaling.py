@@ -1,0 +1,446 @@
+"""The /signal namespace, driven through Flask-SocketIO's test client.
+
+Each test gets a fresh app (threading mode: eventlet must never patch this
+process) and as many connected clients as it asks for. A client's `received()`
+drains what the server has sent it so far, as (event, args) pairs.
+"""
+
+import pytest
+
+from app import create_app
+from signaling import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS, RoomRegistry, SignalingError
+
+NS = "/signal"
+NO_PAYLOAD = object()  # emit the event without any argument
+
+OFFER = {"type": "offer", "sdp": "v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}
+ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 99 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}
+CANDIDATE = {
+    "type": "candidate",
+    "candidate": {
+        "candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+        "sdpMid": "0",
+        "sdpMLineIndex": 0,
+        "usernameFragment": "abcd",
+    },
+}
+BYE = {"type": "bye"}
+
+
+def candidate(**fields):
+    """A candidate signal whose RTCIceCandidate JSON has the given fields changed."""
+    return {"type": "candidate", "candidate": {**CANDIDATE["candidate"], **fields}}
+
+
+class Peer:
+    """One browser tab's socket, with the namespace filled in."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def call(self, event, payload=NO_PAYLOAD):
+        """Emit an event that the server acknowledges; return the ack."""
+        args = () if payload is NO_PAYLOAD else (payload,)
+        return self.client.emit(event, *args, namespace=NS, callback=True)
+
+    def join(self, room):
+        return self.call("join", {"room": room})
+
+    def leave(self):
+        return self.call("leave")
+
+    def signal(self, message):
+        self.client.emit("signal", message, namespace=NS)
+
+    def received(self):
+        return [(event["name"], event["args"]) for event in self.client.get_received(NS)]
+
+    def disconnect(self):
+        self.client.disconnect(namespace=NS)
+
+
+@pytest.fixture
+def app():
+    return create_app({"ASYNC_MODE": "threading"})
+
+
+@pytest.fixture
+def registry(app):
+    return app.extensions["socketio"].server.namespace_handlers[NS].rooms
+
+
+@pytest.fixture
+def connect(app):
+    """connect() -> a new connected Peer."""
+    socketio = app.extensions["socketio"]
+
+    def connect():
+        return Peer(socketio.test_client(app, namespace=NS))
+
+    return connect
+
+
+@pytest.fixture
+def pair(connect):
+    """pair(room) -> (caller, callee) both in room, with nothing left to receive."""
+
+    def pair(room):
+        caller, callee = connect(), connect()
+        assert caller.join(room)["ok"]
+        assert callee.join(room)["ok"]
+        caller.received(), callee.received()
+        return caller, callee
+
+    return pair
+
+
+def refusal(code):
+    """Matches an ack {ok: False, error: {code, message}} with this code."""
+    return {"ok": False, "error": {"code": code, "message": Anything(str)}}
+
+
+def error_event(code):
+    return ("error", [{"code": code, "message": Anything(str)}])
+
+
+class Anything:
+    """Equal to any non-empty value of a type, so a message's wording may change."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __eq__(self, other):
+        return isinstance(other, self.kind) and bool(other)
+
+    def __repr__(self):
+        return f"<any non-empty {self.kind.__name__}>"
+
+
+# --- join -------------------------------------------------------------------
+
+
+def test_first_joiner_is_the_caller(connect):
+    assert connect().join("room1") == {"ok": True, "role": "caller", "peers": 0}
+
+
+def test_second_joiner_is_the_callee_and_the_first_hears_of_it(connect):
+    first, second = connect(), connect()
+    first.join("room1")
+
+    assert second.join("room1") == {"ok": True, "role": "callee", "peers": 1}
+    assert first.received() == [("peer-joined", [{}])]
+    assert second.received() == []
+
+
+def test_a_third_joiner_is_refused_and_the_call_is_undisturbed(pair, connect):
+    caller, callee = pair("room1")
+    third = connect()
+
+    reply = third.join("room1")
+
+    assert reply == refusal("room-full")
+    assert "full" in reply["error"]["message"]
+    assert caller.received() == []
+    assert callee.received() == []
+    # The refused one is in no room: its signals go nowhere.
+    third.signal(OFFER)
+    assert third.received() == [error_event("not-in-room")]
+    assert caller.received() == callee.received() == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"room": ""},
+        {"room": "a" * 65},
+        {"room": "my room"},
+        {"room": "../x"},
+        {"room": "room/1"},
+        {"room": "room1\n"},
+        {"room": 42},
+        {"room": None},
+        {"room": ["room1"]},
+        {},
+        "room1",
+        ["room1"],
+        None,
+        NO_PAYLOAD,
+    ],
+    ids=repr,
+)
+def test_invalid_room_names_are_refused(connect, registry, payload):
+    peer = connect()
+
+    assert peer.call("join", payload) == refusal("invalid-room")
+    assert registry.room_count() == 0
+    # A refusal leaves no trace: the same client can then join properly.
+    assert peer.join("room1")["ok"]
+
+
+@pytest.mark.parametrize("room", ["a" * 64, "my-room", "my_room", "-", "_", "Room-2_b"])
+def test_valid_room_names_are_accepted(connect, room):
+    assert connect().join(room) == {"ok": True, "role": "caller", "peers": 0}
+
+
+@pytest.mark.parametrize("second_room", ["room1", "room2"])
+def test_joining_twice_is_refused(pair, registry, second_room):
+    caller, callee = pair("room1")
+
+    assert callee.join(second_room) == refusal("already-joined")
+    assert caller.received() == []
+    assert registry.room_count() == 1
+
+
+# --- signal relay -----------------------------------------------------------
+
+RELAYED = {
+    "offer": OFFER,
+    "answer": ANSWER,
+    "candidate": CANDIDATE,
+    "bye": BYE,
+    "candidate without mid": candidate(sdpMid=None, usernameFragment="ufrag"),
+    "candidate with only its line": {"type": "candidate", "candidate": {"candidate": ""}},
+    "offer of the largest size": {"type": "offer", "sdp": "v=0\r\n" + "a" * (MAX_SDP_CHARS - 5)},
+}
+
+
+@pytest.fixture
+def three_rooms(pair):
+    """Three calls going on at once: {room: (caller, callee)}."""
+    return {room: pair(room) for room in ("red", "green", "blue")}
+
+
+@pytest.mark.parametrize("message", RELAYED.values(), ids=list(RELAYED))
+@pytest.mark.parametrize("sender", [0, 1], ids=["caller sends", "callee sends"])
+def test_a_signal_reaches_only_the_other_member_unchanged(three_rooms, sender, message):
+    peers = three_rooms["green"]
+    peers[sender].signal(message)
+
+    assert peers[1 - sender].received() == [("signal", [message])]
+    assert peers[sender].received() == []  # no echo
+    for room in ("red", "blue"):
+        for bystander in three_rooms[room]:
+            assert bystander.received() == []
+
+
+def test_sdp_line_endings_survive_the_relay_byte_for_byte(pair):
+    caller, callee = pair("room1")
+    sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\na=ice-ufrag:x\r\n\r\n"
+
+    caller.signal({"type": "offer", "sdp": sdp})
+
+    [(event, [relayed])] = callee.received()
+    assert event == "signal"
+    assert relayed["sdp"].encode() == sdp.encode()
+
+
+def test_a_whole_exchange_goes_both_ways_in_order(pair):
+    caller, callee = pair("room1")
+
+    caller.signal(OFFER)
+    callee.signal(ANSWER)
+    caller.signal(CANDIDATE)
+    callee.signal(CANDIDATE)
+    caller.signal(BYE)
+
+    assert callee.received() == [("signal", [OFFER]), ("signal", [CANDIDATE]), ("signal", [BYE])]
+    assert caller.received() == [("signal", [ANSWER]), ("signal", [CANDIDATE])]
+
+
+def test_a_signal_before_joining_is_refused(pair, connect):
+    caller, callee = pair("room1")
+    stranger = connect()
+
+    stranger.signal(OFFER)
+
+    assert stranger.received() == [error_event("not-in-room")]
+    assert caller.received() == callee.received() == []
+
+
+MALFORMED = {
+    "unknown type": ({"type": "hello", "sdp": "v=0\r\n"}, "invalid-signal"),
+    "no type": ({"sdp": "v=0\r\n"}, "invalid-signal"),
+    "offer without sdp": ({"type": "offer"}, "invalid-signal"),
+    "answer without sdp": ({"type": "answer"}, "invalid-signal"),
+    "offer with an extra field": ({**OFFER, "room": "other"}, "invalid-signal"),
+    "bye with an extra field": ({"type": "bye", "reason": "done"}, "invalid-signal"),
+    "empty sdp": ({"type": "offer", "sdp": ""}, "invalid-signal"),
+    "sdp not a string": ({"type": "answer", "sdp": ["v=0"]}, "invalid-signal"),
+    "sdp a number": ({"type": "offer", "sdp": 0}, "invalid-signal"),
+    "candidate not an object": ({"type": "candidate", "candidate": "candidate:1 1 udp"}, "invalid-signal"),
+    "candidate missing": ({"type": "candidate"}, "invalid-signal"),
+    "candidate with an extra key": (candidate(port=50000), "invalid-signal"),
+    "candidate without its line": (
+        {"type": "candidate", "candidate": {"sdpMid": "0", "sdpMLineIndex": 0}},
+        "invalid-signal",
+    ),
+    "sdpMLineIndex a bool": (candidate(sdpMLineIndex=True), "invalid-signal"),
+    "sdpMLineIndex negative": (candidate(sdpMLineIndex=-1), "invalid-signal"),
+    "sdpMLineIndex a string": (candidate(sdpMLineIndex="0"), "invalid-signal"),
+    "sdpMLineIndex a float": (candidate(sdpMLineIndex=0.5), "invalid-signal"),
+    "sdpMid a number": (candidate(sdpMid=0), "invalid-signal"),
+    "oversized sdp": ({"type": "offer", "sdp": "v=0\r\n" + "a" * MAX_SDP_CHARS}, "too-large"),
+    "oversized candidate": (candidate(candidate="c" * (MAX_CANDIDATE_CHARS + 1)), "too-large"),
+    "payload a string": ("offer", "invalid-signal"),
+    "payload a list": ([OFFER], "invalid-signal"),
+    "payload null": (None, "invalid-signal"),
+}
+
+
+@pytest.mark.parametrize(("message", "code"), MALFORMED.values(), ids=list(MALFORMED))
+def test_a_malformed_signal_is_refused_and_not_relayed(pair, message, code):
+    caller, callee = pair("room1")
+
+    caller.signal(message)
+
+    assert caller.received() == [error_event(code)]
+    assert callee.received() == []
+
+
+def test_a_refused_signal_does_not_stop_the_next_one(pair):
+    caller, callee = pair("room1")
+
+    caller.signal({"type": "offer", "sdp": ""})
+    caller.signal(OFFER)
+
+    assert caller.received() == [error_event("invalid-signal")]
+    assert callee.received() == [("signal", [OFFER])]
+
+
+# --- leave and disconnect ---------------------------------------------------
+
+
+def test_leave_tells_the_other_member_and_frees_the_place(pair, connect):
+    caller, callee = pair("room1")
+
+    assert callee.leave() == {"ok": True}
+    assert caller.received() == [("peer-left", [{}])]
+
+    newcomer = connect()
+    assert newcomer.join("room1") == {"ok": True, "role": "callee", "peers": 1}
+    assert caller.received() == [("peer-joined", [{}])]
+    assert callee.received() == []  # it left: it hears nothing more from room1
+
+
+def test_after_leaving_signals_no_longer_reach_the_room(pair):
+    caller, callee = pair("room1")
+    callee.leave()
+    caller.received()
+
+    callee.signal(ANSWER)
+
+    assert callee.received() == [error_event("not-in-room")]
+    assert caller.received() == []
+
+
+def test_after_leaving_one_can_join_again(pair):
+    caller, callee = pair("room1")
+    callee.leave()
+
+    assert callee.join("room1") == {"ok": True, "role": "callee", "peers": 1}
+
+
+def test_leave_when_in_no_room_is_refused(connect, pair):
+    caller, callee = pair("room1")
+    loner = connect()
+
+    assert loner.leave() == refusal("not-in-room")
+    assert callee.leave() == {"ok": True}
+    assert callee.leave() == refusal("not-in-room")
+    assert caller.received() == [("peer-left", [{}])]
+
+
+def test_disconnect_tells_the_remaining_member(pair, connect):
+    caller, callee = pair("room1")
+
+    callee.disconnect()
+
+    assert caller.received() == [("peer-left", [{}])]
+    newcomer = connect()
+    assert newcomer.join("room1") == {"ok": True, "role": "callee", "peers": 1}
+    assert caller.received() == [("peer-joined", [{}])]
+
+
+def test_when_both_disconnect_the_room_is_free_for_two_new_people(pair, connect, registry):
+    caller, callee = pair("room1")
+    caller.disconnect()
+    callee.disconnect()
+
+    first, second = connect(), connect()
+    assert first.join("room1") == {"ok": True, "role": "caller", "peers": 0}
+    assert second.join("room1") == {"ok": True, "role": "callee", "peers": 1}
+    assert first.received() == [("peer-joined", [{}])]
+
+
+def test_disconnecting_without_a_room_disturbs_nobody(pair, connect):
+    caller, callee = pair("room1")
+    connect().disconnect()
+
+    assert caller.received() == callee.received() == []
+
+
+def test_the_last_member_leaving_deletes_the_room(pair, registry):
+    assert registry.room_count() == 0
+    caller, callee = pair("room1")
+    pair("room2")
+    assert registry.room_count() == 2
+
+    caller.leave()
+    assert registry.room_count() == 2
+    callee.disconnect()
+    assert registry.room_count() == 1
+
+
+# --- RoomRegistry on its own ------------------------------------------------
+
+
+def test_registry_join_returns_who_was_already_there():
+    rooms = RoomRegistry()
+
+    assert rooms.join("a", "r") == []
+    assert rooms.join("b", "r") == ["a"]
+    assert rooms.peers_of("a") == ["b"]
+    assert rooms.peers_of("b") == ["a"]
+
+
+def test_registry_refuses_beyond_capacity():
+    rooms = RoomRegistry(capacity=3)
+    for sid in "abc":
+        rooms.join(sid, "r")
+
+    with pytest.raises(SignalingError) as refused:
+        rooms.join("d", "r")
+
+    assert refused.value.code == "room-full"
+    assert "full" in refused.value.message
+    assert rooms.peers_of("a") == ["b", "c"]
+
+
+def test_registry_refuses_a_second_room_for_the_same_sid():
+    rooms = RoomRegistry()
+    rooms.join("a", "r1")
+
+    with pytest.raises(SignalingError) as refused:
+        rooms.join("a", "r2")
+
+    assert refused.value.code == "already-joined"
+    assert rooms.room_count() == 1
+
+
+def test_registry_leave_reports_the_room_and_who_remains():
+    rooms = RoomRegistry()
+    rooms.join("a", "r")
+    rooms.join("b", "r")
+
+    assert rooms.leave("a") == ("r", ["b"])
+    assert rooms.room_count() == 1
+    assert rooms.leave("b") == ("r", [])
+    assert rooms.room_count() == 0
+    assert rooms.leave("b") == (None, [])
+
+
+def test_registry_peers_of_a_stranger_is_an_error():
+    with pytest.raises(SignalingError) as refused:
+        RoomRegistry().peers_of("nobody")
+
+    assert refused.value.as_dict() == {"code": "not-in-room", "message": Anything(str)}
