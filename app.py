@@ -48,6 +48,7 @@ from urllib.parse import urlsplit  # noqa: E402
 from flask import Flask, abort, redirect, render_template, request, url_for  # noqa: E402
 from flask_socketio import SocketIO  # noqa: E402
 
+from serving import serve  # noqa: E402
 from signaling import SignalingNamespace  # noqa: E402
 from tutorial import Tutorial, pygments_css  # noqa: E402
 
@@ -157,21 +158,14 @@ def local_path(target):
 
 def main(args):
     app = create_app({"ASYNC_MODE": args.async_mode})
-    socketio = app.extensions["socketio"]
     scheme = "https" if args.certfile else "http"
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
     print(f"WebRTC tutorial ({args.async_mode}): open {scheme}://{shown_host}:{args.port}/", flush=True)
     if args.host == "0.0.0.0" and not args.certfile:
         print("Note: browsers only allow the camera on localhost or https; "
               "other devices need --certfile/--keyfile.", flush=True)
-    tls = {}
-    if args.certfile and args.async_mode == "threading":
-        tls = {"ssl_context": (args.certfile, args.keyfile)}
-    elif args.certfile:
-        tls = {"certfile": args.certfile, "keyfile": args.keyfile}
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a learner stops it
-        socketio.run(app, host=args.host, port=args.port, log_output=False,
-                     allow_unsafe_werkzeug=True, **tls)
+        serve(app, args.host, args.port, args.certfile, args.keyfile)
     print("Stopped.", flush=True)
 
 

@@ -16,6 +16,8 @@ const room = new URLSearchParams(location.search).get('room');
 let stream;
 let pc;
 let earlyCandidates = [];
+let preparedOffer = null; // made while waiting alone, sent when someone arrives
+let descriptionSent = false; // until then, our candidates ride inside the SDP
 let wantToBeInRoom = true; // false after hang-up, until "Join again"
 
 function setStatus(key, detail = '') {
@@ -27,9 +29,17 @@ function setStatus(key, detail = '') {
 // starts on a fresh connection that already has our tracks.
 function newPeerConnection() {
   pc?.close();
-  pc = new RTCPeerConnection(config);
+  pc = new RTCPeerConnection({
+    ...config,
+    // One transport for audio and video: half the candidates and checks.
+    bundlePolicy: 'max-bundle',
+    // Start gathering candidates now, not when the call starts.
+    iceCandidatePoolSize: 1,
+  });
   window.pc = pc;
   earlyCandidates = [];
+  preparedOffer = null;
+  descriptionSent = false;
   remoteVideo.srcObject = null;
   for (const track of stream.getTracks()) {
     pc.addTrack(track, stream);
@@ -38,7 +48,7 @@ function newPeerConnection() {
     remoteVideo.srcObject = streams[0];
   };
   pc.onicecandidate = ({ candidate }) => {
-    if (candidate) send({ type: 'candidate', candidate: candidate.toJSON() });
+    if (candidate && descriptionSent) send({ type: 'candidate', candidate: candidate.toJSON() });
   };
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === 'connected') setStatus('connected');
@@ -60,15 +70,32 @@ function join() {
       return;
     }
     hangUpButton.disabled = false;
-    setStatus(reply.peers === 0 ? 'waiting' : 'answering');
+    if (reply.peers === 0) {
+      setStatus('waiting');
+      prepareOffer();
+    } else {
+      setStatus('answering');
+    }
   });
+}
+
+// While we wait alone, make the offer and gather candidates, so that when
+// someone arrives the call starts at once instead of step by step.
+function prepareOffer() {
+  preparedOffer ??= pc.setLocalDescription();
+  return preparedOffer;
+}
+
+// localDescription holds every candidate gathered so far; later ones trickle.
+function sendLocalDescription() {
+  send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp });
+  descriptionSent = true;
 }
 
 async function call() {
   setStatus('calling');
-  const offer = await pc.createOffer();
-  await pc.setLocalDescription(offer);
-  send({ type: 'offer', sdp: offer.sdp });
+  await prepareOffer();
+  sendLocalDescription();
 }
 
 async function setRemoteDescription(description) {
@@ -80,9 +107,8 @@ async function setRemoteDescription(description) {
 
 async function answer(offer) {
   await setRemoteDescription(offer);
-  const reply = await pc.createAnswer();
-  await pc.setLocalDescription(reply);
-  send({ type: 'answer', sdp: reply.sdp });
+  await pc.setLocalDescription();
+  sendLocalDescription();
 }
 
 async function addCandidate(candidate) {
@@ -95,8 +121,9 @@ async function addCandidate(candidate) {
 
 // The other side hung up or went away: drop the call, keep the room.
 function peerGone() {
-  if (pc.localDescription || pc.remoteDescription) newPeerConnection();
+  if (pc.remoteDescription || descriptionSent) newPeerConnection();
   setStatus('peer_left');
+  prepareOffer();
 }
 
 function hangUp() {

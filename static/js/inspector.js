@@ -81,7 +81,24 @@
   }
 
   // ---- The log, drawn as a sequence diagram: this tab | server | other tab.
+  // Drawing waits for the next frame and payloads render only when opened,
+  // so watching a call setup does not slow it down.
+  let pending = [];
+
   function record(direction, event, payload) {
+    if (pending.length === 0) requestAnimationFrame(drawPending);
+    pending.push({ direction, event, payload, at: performance.now() });
+  }
+
+  function drawPending() {
+    const rows = pending.map(drawRow);
+    pending = [];
+    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    log.append(...rows);
+    if (atBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  function drawRow({ direction, event, payload, at }) {
     const type = payload && typeof payload === 'object' ? payload.type : undefined;
     const row = document.createElement('li');
     row.className = `message ${direction}`;
@@ -92,7 +109,7 @@
 
     const time = document.createElement('span');
     time.className = 'time';
-    time.textContent = `${((performance.now() - startedAt) / 1000).toFixed(2)}s`;
+    time.textContent = `${((at - startedAt) / 1000).toFixed(2)}s`;
 
     const details = document.createElement('details');
     const summary = document.createElement('summary');
@@ -100,16 +117,20 @@
     arrow.className = 'arrow';
     arrow.textContent = label(direction, event, payload);
     summary.append(arrow);
-    const body = document.createElement('pre');
-    body.textContent = JSON.stringify(payload ?? null, null, 2);
-    details.append(summary, body);
+    details.append(summary);
+    details.addEventListener('toggle', () => {
+      if (details.open && !details.querySelector('pre')) {
+        const body = document.createElement('pre');
+        body.textContent = JSON.stringify(payload ?? null, null, 2);
+        details.append(body);
+      }
+    });
     row.append(time, details);
-    log.append(row);
-    row.scrollIntoView({ block: 'nearest' });
 
     if (event === 'signal' && (type === 'offer' || type === 'answer')) {
       showSdp(direction === 'out' ? 'sdp-sent' : 'sdp-received', type, payload.sdp);
     }
+    return row;
   }
 
   function label(direction, event, payload) {
@@ -127,9 +148,14 @@
   function showSdp(panelId, type, sdp) {
     const panel = document.getElementById(panelId);
     panel.querySelector('.sdp-type').textContent = type;
+    panel.dataset.sdp = sdp;
+    if (panel.open) drawSdp(panel);
+  }
+
+  function drawSdp(panel) {
     const list = panel.querySelector('.sdp');
     list.replaceChildren();
-    for (const line of String(sdp).split(/\r?\n/).filter(Boolean)) {
+    for (const line of String(panel.dataset.sdp ?? '').split(/\r?\n/).filter(Boolean)) {
       const item = document.createElement('li');
       item.textContent = line;
       const note = Object.entries(sdpNotes).find(([prefix]) => line.startsWith(prefix));
@@ -139,5 +165,9 @@
       }
       list.append(item);
     }
+  }
+
+  for (const panel of document.querySelectorAll('.sdp-panels details')) {
+    panel.addEventListener('toggle', () => panel.open && drawSdp(panel));
   }
 })();

@@ -59,6 +59,8 @@ def test_step_3_shows_the_offer_and_candidates_on_both_sides(
     expect(logged(callee, "in", "signal", "candidate").first).to_be_attached(timeout=TIMEOUT)
     expect_status(callee, "Received an offer")
     # The SDP is shown, sent on one side and received on the other.
+    caller.click("#sdp-sent summary")
+    callee.click("#sdp-received summary")
     expect(caller.locator("#sdp-sent .sdp li").first).to_have_text("v=0")
     expect(callee.locator("#sdp-received .sdp li").first).to_have_text("v=0")
     expect(callee.locator("#sdp-received .sdp li", has_text="a=fingerprint")).to_have_count(2)

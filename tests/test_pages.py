@@ -1,0 +1,270 @@
+"""The pages a learner opens, through Flask's test client."""
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+
+from app import create_app
+from signaling import ROOM_NAME
+
+STEPS_DIR = Path(__file__).resolve().parents[1] / "steps"
+JS_MIMETYPES = {"text/javascript", "application/javascript"}
+XSS = "<script>alert(1)</script>"
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page, as (tag, attributes)."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.found = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+    def all(self, tag, **attrs):
+        return [a for t, a in self.found if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+    def ids(self):
+        return {a["id"] for _, a in self.found if "id" in a}
+
+    def hrefs(self):
+        return {a["href"] for t, a in self.found if t == "a" and "href" in a}
+
+
+@pytest.fixture
+def app():
+    return create_app({"ASYNC_MODE": "threading"})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def page(client, url, **kwargs):
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return response.get_data(as_text=True)
+
+
+def room_of(location):
+    """The room a redirect sends to, checked to be one the signaling server accepts."""
+    rooms = parse_qs(urlsplit(location).query)["room"]
+    assert len(rooms) == 1
+    assert ROOM_NAME.fullmatch(rooms[0]), rooms[0]
+    return rooms[0]
+
+
+def highlighted_lines(text):
+    """The code lines a page highlights: Pygments wraps each in <span class="hll">...\n</span>."""
+    lines = re.findall(r'<span class="hll">(.*)\n</span>', text)
+    lines = [re.sub(r'<span class="linenos">\s*\d+</span>', "", line) for line in lines]
+    return [html.unescape(re.sub(r"<[^>]+>", "", line)) for line in lines]
+
+
+def where_a_browser_goes(location, page_url="http://localhost/lang/zh"):
+    """Resolve a Location header as a browser does: tabs and newlines dropped, "\\" read as "/"."""
+    cleaned = re.sub(r"[\t\n\r]", "", location).strip().replace("\\", "/")
+    return urlsplit(urljoin(page_url, cleaned))
+
+
+def first_heading(markdown_file):
+    return (STEPS_DIR / markdown_file).read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
+
+
+# --- overview ---------------------------------------------------------------
+
+
+def test_overview_links_every_step_and_the_call(client):
+    text = page(client, "/")
+    hrefs = Tags(text).hrefs()
+
+    assert {f"/steps/{n}" for n in range(1, 6)} <= hrefs
+    assert "/call" in hrefs
+    assert "<svg" in text
+    assert '<html lang="en">' in text
+    assert first_heading("overview.en.md") in text
+
+
+# --- step pages -------------------------------------------------------------
+
+
+def test_a_step_without_a_room_redirects_to_a_fresh_room(client):
+    first = client.get("/steps/3")
+    second = client.get("/steps/3")
+
+    assert first.status_code == 302
+    assert urlsplit(first.headers["Location"]).path == "/steps/3"
+    assert room_of(first.headers["Location"]) != room_of(second.headers["Location"])
+
+
+def test_a_step_page_has_both_videos_and_runs_its_own_code(client):
+    tags = Tags(page(client, "/steps/3?room=abc"))
+
+    assert {"local-video", "remote-video", "status", "room-name"} <= tags.ids()
+    assert tags.all("script", type="module", src="/steps/3/lesson.js")
+    assert tags.all("script", src="/static/vendor/socket.io/socket.io.min.js")
+
+
+def test_a_step_page_highlights_exactly_the_new_lines(client, app):
+    lesson = app.extensions["tutorial"].lesson
+    code = lesson.code(3).splitlines()
+    new = [code[n - 1] for n in lesson.new_line_numbers(3)]
+
+    shown = highlighted_lines(page(client, "/steps/3?room=abc"))
+
+    assert shown == new
+    assert any("pc.createOffer()" in line for line in shown)
+    assert not any("getUserMedia" in line for line in shown)
+
+
+def test_a_step_page_shows_the_whole_program(client):
+    text = html.unescape(re.sub(r"<[^>]+>", "", page(client, "/steps/2?room=abc")))
+
+    assert "navigator.mediaDevices.getUserMedia" in text
+    assert "new RTCPeerConnection()" in text
+
+
+@pytest.mark.parametrize("number", range(1, 6))
+def test_the_lesson_js_of_a_step_is_the_code_as_of_that_step(client, app, number):
+    response = client.get(f"/steps/{number}/lesson.js")
+
+    assert response.status_code == 200
+    assert response.mimetype in JS_MIMETYPES
+    assert response.get_data(as_text=True) == app.extensions["tutorial"].lesson.code(number)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/steps/0", "/steps/6", "/steps/0?room=abc", "/steps/6?room=abc", "/steps/6/lesson.js", "/steps/x"],
+)
+def test_steps_that_do_not_exist_are_not_found(client, url):
+    assert client.get(url).status_code == 404
+
+
+# --- the call ---------------------------------------------------------------
+
+
+def test_the_call_without_a_room_redirects_to_a_fresh_room(client):
+    response = client.get("/call")
+
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/call"
+    room_of(response.headers["Location"])
+
+
+def test_the_call_page_has_a_hang_up_button(client):
+    text = page(client, "/call?room=x")
+    tags = Tags(text)
+
+    assert tags.all("button", id="hang-up")
+    assert "Hang up" in text
+    assert {"local-video", "remote-video"} <= tags.ids()
+    assert tags.all("script", type="module", src="/static/js/call.js")
+
+
+@pytest.mark.parametrize("path", ["/call", "/steps/3"])
+def test_a_hostile_room_name_is_escaped(client, path):
+    text = page(client, path, query_string={"room": XSS})
+
+    assert XSS not in text
+    assert html.escape(XSS, quote=False) in text  # shown as text, harmlessly
+
+
+# --- languages --------------------------------------------------------------
+
+
+def test_choosing_a_language_sets_a_cookie_and_goes_back(client):
+    response = client.get("/lang/zh", query_string={"next": "/steps/2?room=abc"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/steps/2?room=abc"
+    assert "lang=zh" in response.headers["Set-Cookie"]
+
+    text = page(client, "/")
+    assert '<html lang="zh">' in text
+    assert first_heading("overview.zh.md") in text
+
+
+def test_choosing_a_language_without_next_goes_home(client):
+    response = client.get("/lang/zh")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "https://evil.example/steps/1",
+        "//evil.example/",
+        "///evil.example/",
+        "/\\evil.example/",
+        "\\\\evil.example/",
+        "/\t/evil.example/",
+        " //evil.example/",
+        "javascript:alert(1)",
+    ],
+)
+def test_choosing_a_language_never_redirects_off_site(client, target):
+    response = client.get("/lang/zh", query_string={"next": target})
+
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/")
+    assert where_a_browser_goes(location).netloc == "localhost", location
+
+
+def test_an_unknown_language_is_not_found(client):
+    assert client.get("/lang/xx").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("cookie", "accept_language"),
+    [("zh", None), (None, "zh-CN,zh;q=0.9"), ("zh", "en-US,en;q=0.9")],
+    ids=["cookie", "accept-language", "cookie over accept-language"],
+)
+def test_the_overview_speaks_chinese_when_asked(client, cookie, accept_language):
+    if cookie:
+        client.set_cookie("lang", cookie)
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+
+    text = page(client, "/", headers=headers)
+
+    assert '<html lang="zh">' in text
+    assert first_heading("overview.zh.md") in text
+    assert first_heading("overview.en.md") not in text
+
+
+def test_an_english_cookie_beats_a_chinese_browser(client):
+    client.set_cookie("lang", "en")
+
+    text = page(client, "/", headers={"Accept-Language": "zh-CN"})
+
+    assert '<html lang="en">' in text
+    assert first_heading("overview.en.md") in text
+
+
+# --- assets -----------------------------------------------------------------
+
+
+def test_the_socket_io_client_is_served(client):
+    with client.get("/static/vendor/socket.io/socket.io.min.js") as response:
+        assert response.status_code == 200
+        assert response.mimetype in JS_MIMETYPES
+        assert len(response.data) > 10_000
+
+
+def test_pygments_css_is_served(client):
+    response = client.get("/pygments.css")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    assert ".code .hll" in response.get_data(as_text=True)
