@@ -4,9 +4,10 @@ Run it with `python app.py` and open http://localhost:8080.
 """
 
 import argparse
+import json
 import os
 
-ASYNC_MODES = ("eventlet", "threading", "gevent")
+ASYNC_MODES = ("eventlet", "threading")
 
 
 def parse_args(argv=None):
@@ -17,9 +18,23 @@ def parse_args(argv=None):
                         help="port to listen on (default: $PORT or 8080)")
     parser.add_argument("--async-mode", choices=ASYNC_MODES, default="eventlet",
                         help="the server's concurrency model (default: %(default)s)")
+    parser.add_argument("--ice-servers", type=ice_servers, default=os.environ.get("ICE_SERVERS", "[]"),
+                        help="STUN/TURN servers for the call page, as JSON RTCIceServer objects, e.g. "
+                             "'[{\"urls\": \"stun:stun.example.org:3478\"}]' (default: $ICE_SERVERS or none)")
     parser.add_argument("--certfile", help="TLS certificate (PEM), to serve https for other devices")
     parser.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     return parser.parse_args(argv)
+
+
+def ice_servers(text):
+    """Parse and check --ice-servers: a JSON list of objects, each with 'urls'."""
+    try:
+        servers = json.loads(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not JSON: {error}") from None
+    if not isinstance(servers, list) or not all(isinstance(s, dict) and "urls" in s for s in servers):
+        raise argparse.ArgumentTypeError("expected a JSON list of objects, each with 'urls'")
+    return servers
 
 
 if __name__ == "__main__":
@@ -30,15 +45,11 @@ if __name__ == "__main__":
         import warnings
 
         # Known and planned for: eventlet is in maintenance mode, which is why
-        # --async-mode can switch to threading or gevent.
+        # --async-mode can switch to threading.
         warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
         import eventlet
 
         eventlet.monkey_patch()
-    elif ARGS.async_mode == "gevent":
-        from gevent import monkey
-
-        monkey.patch_all()
 
 import contextlib  # noqa: E402
 import secrets  # noqa: E402
@@ -157,7 +168,7 @@ def local_path(target):
 
 
 def main(args):
-    app = create_app({"ASYNC_MODE": args.async_mode})
+    app = create_app({"ASYNC_MODE": args.async_mode, "ICE_SERVERS": args.ice_servers})
     scheme = "https" if args.certfile else "http"
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
     print(f"WebRTC tutorial ({args.async_mode}): open {scheme}://{shown_host}:{args.port}/", flush=True)

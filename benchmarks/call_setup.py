@@ -69,10 +69,10 @@ def one_call(server, first_browser, second_browser, room):
             pages.append(context.new_page())
         first_page, second_page = pages
         first_page.goto(f"{server}/call?room={room}")
-        first_page.wait_for_function(WAITING, timeout=15_000)
+        first_page.wait_for_function(WAITING, timeout=15_000, polling=20)
         second_page.goto(f"{server}/call?room={room}")
         for page in pages:
-            page.wait_for_function(WAIT_FOR_FRAME, timeout=15_000)
+            page.wait_for_function(WAIT_FOR_FRAME, timeout=15_000, polling=100)
         first, second = (page.evaluate("window.__marks") for page in pages)
         start = second["join"]
         return (max(first["connected"], second["connected"]) - start,

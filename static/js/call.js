@@ -161,7 +161,9 @@ try {
 localVideo.srcObject = stream;
 newPeerConnection();
 
-const socket = io('/signal');
+// Straight to WebSocket: the default starts with HTTP long-polling and then
+// upgrades, and messages sent during the upgrade wait tens of milliseconds.
+const socket = io('/signal', { transports: ['websocket'] });
 socket.on('connect', () => {
   if (wantToBeInRoom) join();
 });

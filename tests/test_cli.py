@@ -1,0 +1,34 @@
+"""The command line: defaults, PORT, and ICE servers reaching the call page."""
+
+import pytest
+
+from app import create_app, parse_args
+
+
+def test_defaults_serve_localhost_8080_under_eventlet(monkeypatch):
+    monkeypatch.delenv("PORT", raising=False)
+    monkeypatch.delenv("ICE_SERVERS", raising=False)
+    args = parse_args([])
+    assert (args.host, args.port, args.async_mode, args.ice_servers) == ("127.0.0.1", 8080, "eventlet", [])
+
+
+def test_port_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PORT", "9123")
+    assert parse_args([]).port == 9123
+    assert parse_args(["--port", "9000"]).port == 9000
+
+
+def test_ice_servers_are_parsed_and_checked(capsys):
+    servers = parse_args(["--ice-servers", '[{"urls": "stun:stun.example.org:3478"}]']).ice_servers
+    assert servers == [{"urls": "stun:stun.example.org:3478"}]
+    for bad in ("not json", '{"urls": "stun:x"}', '[{"url": "stun:x"}]'):
+        with pytest.raises(SystemExit):
+            parse_args(["--ice-servers", bad])
+        assert "--ice-servers" in capsys.readouterr().err
+
+
+def test_ice_servers_reach_the_call_page():
+    turn = {"urls": "turn:turn.example.org", "username": "u", "credential": "c"}
+    app = create_app({"ASYNC_MODE": "threading", "ICE_SERVERS": [turn]})
+    page = app.test_client().get("/call?room=r").get_data(as_text=True)
+    assert '"urls": "turn:turn.example.org"' in page
