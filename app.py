@@ -52,6 +52,7 @@ if __name__ == "__main__":
         eventlet.monkey_patch()
 
 import contextlib  # noqa: E402
+import logging  # noqa: E402
 import secrets  # noqa: E402
 from pathlib import Path  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
@@ -59,6 +60,8 @@ from urllib.parse import urlsplit  # noqa: E402
 from flask import Flask, abort, redirect, render_template, request, url_for  # noqa: E402
 from flask_socketio import SocketIO  # noqa: E402
 
+from ratelimit import Limits  # noqa: E402
+from rooms import MAX_ROOMS, RoomRegistry  # noqa: E402
 from serving import serve  # noqa: E402
 from signaling import SignalingNamespace  # noqa: E402
 from tutorial import Tutorial, pygments_css  # noqa: E402
@@ -72,6 +75,12 @@ DEFAULT_CONFIG = {
     # STUN/TURN servers for the call page, as RTCIceServer dicts. Empty is right
     # on one machine or one LAN; calls across the internet need at least STUN.
     "ICE_SERVERS": [],
+    # Origins other than the app's own that may open a Socket.IO connection.
+    "ALLOWED_ORIGINS": [],
+    # Limits (README, "Security and limits").
+    "MAX_MESSAGE_BYTES": 128 * 1024,  # larger frames close the connection
+    "MAX_ROOMS": MAX_ROOMS,
+    "LIMITS": Limits(),
 }
 
 
@@ -81,8 +90,15 @@ def create_app(config=None):
     app.config.update(config or {})
 
     tutorial = Tutorial(app.config["STEPS_DIR"])
-    socketio = SocketIO(app, async_mode=app.config["ASYNC_MODE"])
-    socketio.on_namespace(SignalingNamespace("/signal"))
+    socketio = SocketIO(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        # None: only pages served by this app may connect (never "*").
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
+        max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+    )
+    rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
+    socketio.on_namespace(SignalingNamespace("/signal", rooms, app.config["LIMITS"]))
     app.extensions["tutorial"] = tutorial
 
     @app.context_processor
@@ -168,6 +184,9 @@ def local_path(target):
 
 
 def main(args):
+    # One line per refused message or failure; the libraries' chatter stays at warnings.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("signaling").setLevel(logging.INFO)
     app = create_app({"ASYNC_MODE": args.async_mode, "ICE_SERVERS": args.ice_servers})
     scheme = "https" if args.certfile else "http"
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 
 from app import create_app
-from signaling import ROOM_NAME
+from protocol import ROOM_NAME
 
 STEPS_DIR = Path(__file__).resolve().parents[1] / "steps"
 JS_MIMETYPES = {"text/javascript", "application/javascript"}

@@ -1,0 +1,96 @@
+"""The signaling protocol's messages: what a client may send, checked field by field.
+
+Every check raises SignalingError with a code a program can test and a message
+a person can read. Nothing here knows about sockets or rooms.
+"""
+
+import re
+
+ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+ROOM_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
+# A browser's SDP is 3-10 KB; a candidate line well under 1 KB.
+MAX_SDP_CHARS = 64 * 1024
+MAX_CANDIDATE_CHARS = 2048
+CANDIDATE_FIELDS = {"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}
+
+
+class SignalingError(Exception):
+    """A refusal, sent back to the client that caused it and to no one else."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def as_dict(self):
+        return {"code": self.code, "message": self.message}
+
+
+def validate_join(data):
+    """{room, key?} -> (room, key or None)."""
+    if not isinstance(data, dict) or not set(data) <= {"room", "key"}:
+        raise SignalingError("invalid-room", "Join with {room}, or {room, key} for a private room.")
+    room = data.get("room")
+    if not isinstance(room, str) or not ROOM_NAME.fullmatch(room):
+        raise SignalingError(
+            "invalid-room",
+            "A room name is 1-64 characters: letters A-Z or a-z, digits, '-' and '_'.",
+        )
+    key = data.get("key")
+    if key is not None and not (isinstance(key, str) and ROOM_KEY.fullmatch(key)):
+        raise SignalingError(
+            "invalid-key", "A room key is 16-128 characters: letters, digits, '-' and '_'."
+        )
+    return room, key
+
+
+def validate_signal(data):
+    """Accept only the protocol's shapes, with no extra fields; return the message unchanged."""
+    if not isinstance(data, dict):
+        raise SignalingError("invalid-signal", "A signal must be an object with a 'type'.")
+    kind = data.get("type")
+    if kind in ("offer", "answer"):
+        _expect_keys(data, {"type", "sdp"})
+        sdp = data["sdp"]
+        if not isinstance(sdp, str) or not sdp:
+            raise SignalingError("invalid-signal", f"An {kind} needs 'sdp', a non-empty string.")
+        if len(sdp) > MAX_SDP_CHARS:
+            raise SignalingError("too-large", f"An SDP may be at most {MAX_SDP_CHARS} characters.")
+    elif kind == "candidate":
+        _expect_keys(data, {"type", "candidate"})
+        _validate_candidate(data["candidate"])
+    elif kind == "bye":
+        _expect_keys(data, {"type"})
+    else:
+        raise SignalingError(
+            "invalid-signal", "A signal's 'type' must be offer, answer, candidate or bye."
+        )
+    return data
+
+
+def _expect_keys(data, keys):
+    if set(data) != keys:
+        wanted = ", ".join(sorted(keys))
+        raise SignalingError(
+            "invalid-signal", f"A '{data['type']}' signal has exactly these fields: {wanted}."
+        )
+
+
+def _validate_candidate(candidate):
+    """An RTCIceCandidateInit, as RTCIceCandidate.toJSON() produces it."""
+    problem = "'candidate' must be the browser's RTCIceCandidate JSON."
+    if not isinstance(candidate, dict) or not set(candidate) <= CANDIDATE_FIELDS:
+        raise SignalingError("invalid-signal", problem)
+    line = candidate.get("candidate")
+    if not isinstance(line, str):
+        raise SignalingError("invalid-signal", problem)
+    if len(line) > MAX_CANDIDATE_CHARS:
+        raise SignalingError(
+            "too-large", f"A candidate may be at most {MAX_CANDIDATE_CHARS} characters."
+        )
+    for field in ("sdpMid", "usernameFragment"):
+        if not isinstance(candidate.get(field), (str, type(None))):
+            raise SignalingError("invalid-signal", problem)
+    index = candidate.get("sdpMLineIndex")
+    if index is not None and (type(index) is not int or not 0 <= index < 1024):
+        raise SignalingError("invalid-signal", problem)

@@ -1,0 +1,197 @@
+"""Hostile and unlucky clients: limits, private rooms, other origins, crashes, many rooms.
+
+Each refusal reaches only the client that caused it; everyone else carries on.
+"""
+
+import logging
+
+import pytest
+from signal_helpers import NS, OFFER, Peer, error_event, refusal
+
+from app import create_app
+from ratelimit import ClientAllowance, Limits, TokenBucket
+
+KEY = "k" * 24
+
+
+# --- messages per second ------------------------------------------------------------
+
+
+@pytest.fixture
+def config():
+    # A tiny budget and no refill, so the test is about counting, not timing.
+    return {"LIMITS": Limits(messages_per_second=1e-9, message_burst=5, joins_per_minute=3,
+                             flood_strikes=4),
+            "MAX_ROOMS": 3}
+
+
+def test_a_burst_beyond_the_allowance_is_refused_and_nothing_more_relayed(pair):
+    caller, callee = pair("r")  # each join used one message from the budget
+    for _ in range(6):
+        caller.signal(OFFER)
+    assert callee.received() == [("signal", [OFFER])] * 4
+    assert caller.received() == [error_event("rate-limited")] * 2
+    assert caller.client.is_connected(NS)
+
+
+def test_a_client_that_keeps_flooding_is_disconnected_and_its_peer_told(pair):
+    caller, callee = pair("r")
+    for _ in range(4 + 4):
+        caller.signal(OFFER)
+    assert not caller.client.is_connected(NS)
+    assert callee.received()[-1] == ("peer-left", [{}])
+    assert callee.client.is_connected(NS)
+
+
+@pytest.mark.parametrize("config", [{"LIMITS": Limits(joins_per_minute=3)}])
+def test_joins_per_minute_are_limited(connect):
+    peer = connect()
+    for _ in range(3):
+        assert peer.join("r")["ok"]
+        assert peer.leave()["ok"]
+    assert peer.join("r") == refusal("too-many-joins")
+
+
+def test_the_number_of_rooms_is_limited(connect):
+    for name in ("a", "b", "c"):
+        assert connect().join(name)["ok"]
+    assert connect().join("d") == refusal("server-full")
+    # An existing room still takes its second member.
+    assert connect().join("a")["ok"]
+
+
+def test_token_bucket_refills_at_its_rate():
+    now = [0.0]
+    bucket = TokenBucket(rate=2, burst=2, clock=lambda: now[0])
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+    now[0] += 0.5  # one token back
+    assert [bucket.take() for _ in range(2)] == [True, False]
+    now[0] += 100  # never more than the burst
+    assert [bucket.take() for _ in range(3)] == [True, True, False]
+
+
+def test_allowance_counts_strikes_until_exhausted():
+    allowance = ClientAllowance(Limits(messages_per_second=1e-9, message_burst=1, flood_strikes=2))
+    assert allowance.allow_message()
+    assert not allowance.allow_message()
+    assert not allowance.exhausted
+    assert not allowance.allow_message()
+    assert allowance.exhausted
+
+
+def test_the_default_limits_let_a_browser_burst_of_candidates_through():
+    limits = Limits()
+    # An offer, an answer and about 20 candidates each way arrive within a second.
+    assert limits.message_burst >= 2 + 20 + 10
+    assert limits.joins_per_minute >= 3
+
+
+# --- private rooms ---------------------------------------------------------------------
+
+
+def join(peer, room, key=None):
+    return peer.call("join", {"room": room} if key is None else {"room": room, "key": key})
+
+
+@pytest.mark.parametrize("key", [None, "x" * 24], ids=["no key", "another key"])
+def test_a_private_room_refuses_a_stranger_without_its_key(connect, key):
+    owner = connect()
+    assert join(owner, "r", KEY)["ok"]
+    assert join(connect(), "r", key) == refusal("wrong-key")
+    assert owner.received() == []
+    assert join(connect(), "r", KEY)["ok"]
+
+
+def test_a_key_does_not_open_a_room_someone_else_made_without_one(connect):
+    assert join(connect(), "r")["ok"]
+    assert join(connect(), "r", KEY) == refusal("wrong-key")
+
+
+def test_the_key_goes_when_the_room_empties(connect):
+    owner = connect()
+    assert join(owner, "r", KEY)["ok"]
+    owner.leave()
+    assert join(connect(), "r")["ok"]
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 129, "spaces in key here", 12345678901234567])
+def test_a_malformed_key_is_refused(connect, key):
+    assert join(connect(), "r", key) == refusal("invalid-key")
+
+
+# --- unknown events and crashes ----------------------------------------------------------
+
+
+def test_an_unknown_event_gets_an_error(pair):
+    caller, callee = pair("r")
+    caller.client.emit("hello", {"x": 1}, namespace=NS)
+    assert caller.received() == [error_event("unknown-event")]
+    assert callee.received() == []
+
+
+def test_a_crash_in_a_handler_is_one_log_line_and_a_clear_error(app, pair, monkeypatch, caplog):
+    caller, callee = pair("r")
+    rooms = app.extensions["socketio"].server.namespace_handlers[NS].rooms
+
+    def broken(sid):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(rooms, "peers_of", broken)
+    with caplog.at_level(logging.INFO, logger="signaling"):
+        caller.signal(OFFER)
+    assert caller.received() == [error_event("server-error")]
+    assert callee.received() == []
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(failures) == 1 and failures[0].exc_info is None
+    assert "RuntimeError: boom" in failures[0].getMessage()
+
+
+def test_a_refusal_is_logged_in_one_line_without_a_traceback(pair, caplog):
+    caller, _ = pair("r")
+    with caplog.at_level(logging.INFO, logger="signaling"):
+        caller.signal({"type": "nonsense"})
+    [record] = caplog.records
+    assert record.getMessage().startswith("refused 'signal' from ")
+    assert record.getMessage().endswith(": invalid-signal")
+    assert record.exc_info is None
+
+
+# --- many rooms at once --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", [{}])  # the default limits
+def test_nobody_receives_a_message_of_a_room_they_are_not_in(app):
+    socketio = app.extensions["socketio"]
+    rooms = {}
+    for n in range(30):
+        a, b = (Peer(socketio.test_client(app, namespace=NS)) for _ in range(2))
+        assert a.join(f"room-{n}")["ok"] and b.join(f"room-{n}")["ok"]
+        a.received()
+        rooms[n] = (a, b)
+    for n, (a, b) in rooms.items():
+        a.signal({"type": "offer", "sdp": f"from a in room {n}"})
+        b.signal({"type": "answer", "sdp": f"from b in room {n}"})
+    for n, (a, b) in rooms.items():
+        assert b.received() == [("signal", [{"type": "offer", "sdp": f"from a in room {n}"}])]
+        assert a.received() == [("signal", [{"type": "answer", "sdp": f"from b in room {n}"}])]
+
+
+# --- other origins -------------------------------------------------------------------------
+
+HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
+
+
+def handshake(app, origin):
+    return app.test_client().get(HANDSHAKE, headers={"Origin": origin}).status_code
+
+
+def test_other_origins_are_refused_by_default():
+    app = create_app({"ASYNC_MODE": "threading"})
+    assert handshake(app, "http://localhost") == 200
+    assert handshake(app, "http://evil.example") == 400
+
+
+def test_listed_origins_are_allowed_and_no_others():
+    app = create_app({"ASYNC_MODE": "threading", "ALLOWED_ORIGINS": ["https://class.example"]})
+    assert handshake(app, "https://class.example") == 200
+    assert handshake(app, "http://evil.example") == 400
