@@ -69,6 +69,20 @@ from tutorial import Tutorial, pygments_css  # noqa: E402
 HERE = Path(__file__).resolve().parent
 LANGUAGE_COOKIE = "lang"
 
+# Only this app's own files run: no inline script, no eval, nothing from elsewhere.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
 DEFAULT_CONFIG = {
     "ASYNC_MODE": None,  # None: let Flask-SocketIO pick the best one installed
     "STEPS_DIR": HERE / "steps",
@@ -100,6 +114,14 @@ def create_app(config=None):
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     socketio.on_namespace(SignalingNamespace("/signal", rooms, app.config["LIMITS"]))
     app.extensions["tutorial"] = tutorial
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Room links are invitations: keep them out of other sites' logs.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
 
     @app.context_processor
     def page_context():

@@ -1,6 +1,8 @@
-// The finished call: step 5's code, plus what a real call needs: hang-up,
-// a peer who leaves, joining again, mute and camera toggles, and ICE servers
-// from the server's configuration. Read the step pages first.
+// The finished call: step 5's code, plus what a real call needs. Hang-up, a
+// peer who leaves, joining again, mute and camera toggles, private rooms, a
+// signaling server that restarts, both sides negotiating at once ("perfect
+// negotiation"), ICE restarts, and ICE servers from the server's config.
+// Read the step pages first; the page's text explains each addition.
 
 const config = JSON.parse(document.getElementById('call-config').textContent);
 const say = JSON.parse(document.getElementById('call-strings').textContent);
@@ -11,18 +13,41 @@ const hangUpButton = document.getElementById('hang-up');
 const rejoinButton = document.getElementById('rejoin');
 const micButton = document.getElementById('toggle-mic');
 const cameraButton = document.getElementById('toggle-camera');
-const room = new URLSearchParams(location.search).get('room');
+const params = new URLSearchParams(location.search);
+const room = params.get('room');
+const key = privateRoomKey();
 
 let stream;
 let pc;
 let earlyCandidates = [];
-let preparedOffer = null; // made while waiting alone, sent when someone arrives
-let descriptionSent = false; // until then, our candidates ride inside the SDP
 let wantToBeInRoom = true; // false after hang-up, until "Join again"
+let joined = false;
+let peerPresent = false;
+// Perfect negotiation: if both sides offer at once, the polite one (the
+// newcomer) gives way and the impolite one (already in the room) ignores the
+// other's offer.
+let polite = false;
+let makingOffer = false;
+let ignoreOffer = false;
+let descriptionSent = false; // until then, our candidates ride inside the SDP
+let negotiationPending = false; // needed while we were out of the room
 
-function setStatus(key, detail = '') {
-  status.textContent = `${say.status[key]} ${detail}`.trim();
-  status.dataset.state = key;
+function setStatus(name, detail = '') {
+  status.textContent = `${say.status[name]} ${detail}`.trim();
+  status.dataset.state = name;
+}
+
+// A private room's key lives in the URL fragment, which browsers never send
+// to the server in a request: only people given the link have it.
+function privateRoomKey() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (!fragment.has('key') && params.has('private')) {
+    const bytes = crypto.getRandomValues(new Uint8Array(18));
+    fragment.set('key', btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_'));
+    params.delete('private');
+    history.replaceState(null, '', `?${params}#${fragment}`);
+  }
+  return fragment.get('key');
 }
 
 // A peer connection carries one call. When that call ends, the next one
@@ -38,52 +63,51 @@ function newPeerConnection() {
   });
   window.pc = pc;
   earlyCandidates = [];
-  preparedOffer = null;
   descriptionSent = false;
+  makingOffer = false;
+  ignoreOffer = false;
   remoteVideo.srcObject = null;
-  for (const track of stream.getTracks()) {
-    pc.addTrack(track, stream);
-  }
   pc.ontrack = ({ streams }) => {
     remoteVideo.srcObject = streams[0];
   };
   pc.onicecandidate = ({ candidate }) => {
     if (candidate && descriptionSent) send({ type: 'candidate', candidate: candidate.toJSON() });
   };
+  pc.onnegotiationneeded = negotiate;
+  pc.oniceconnectionstatechange = watchIce;
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === 'connected') setStatus('connected');
     if (pc.connectionState === 'failed') setStatus('failed');
   };
+  for (const track of stream.getTracks()) {
+    pc.addTrack(track, stream);
+  }
+}
+
+// A network change can break the path; an ICE restart gathers new candidates
+// and may find another. "disconnected" can heal by itself, so give it a moment;
+// "failed" will not.
+const ICE_GRACE_MS = 3000;
+let iceTimer;
+
+function watchIce() {
+  clearTimeout(iceTimer);
+  const state = pc.iceConnectionState;
+  if (state === 'failed') pc.restartIce();
+  if (state === 'disconnected') {
+    const watched = pc;
+    iceTimer = setTimeout(() => {
+      if (watched === pc && pc.iceConnectionState === 'disconnected') pc.restartIce();
+    }, ICE_GRACE_MS);
+  }
+}
+
+function inCall() {
+  return pc.remoteDescription !== null && pc.connectionState !== 'closed';
 }
 
 function send(message) {
   socket.emit('signal', message);
-}
-
-function join() {
-  setStatus('joining');
-  socket.emit('join', { room }, (reply) => {
-    if (!reply.ok) {
-      wantToBeInRoom = false;
-      status.textContent = reply.error.message;
-      status.dataset.state = reply.error.code;
-      return;
-    }
-    hangUpButton.disabled = false;
-    if (reply.peers === 0) {
-      setStatus('waiting');
-      prepareOffer();
-    } else {
-      setStatus('answering');
-    }
-  });
-}
-
-// While we wait alone, make the offer and gather candidates, so that when
-// someone arrives the call starts at once instead of step by step.
-function prepareOffer() {
-  preparedOffer ??= pc.setLocalDescription();
-  return preparedOffer;
 }
 
 // localDescription holds every candidate gathered so far; later ones trickle.
@@ -92,44 +116,104 @@ function sendLocalDescription() {
   descriptionSent = true;
 }
 
-async function call() {
-  setStatus('calling');
-  await prepareOffer();
-  sendLocalDescription();
+// Called whenever the connection needs (re)negotiating. Alone in the room, we
+// still make the offer, so it is ready the moment someone arrives.
+async function negotiate() {
+  if (!joined) {
+    // Before the first call, joining decides who offers; in a call, this
+    // renegotiation must go out once we are back in the room.
+    negotiationPending = inCall();
+    return;
+  }
+  negotiationPending = false;
+  try {
+    makingOffer = true;
+    await pc.setLocalDescription();
+    if (peerPresent) sendLocalDescription();
+  } finally {
+    makingOffer = false;
+  }
 }
 
-async function setRemoteDescription(description) {
+async function receiveDescription(description) {
+  const collision = description.type === 'offer' && (makingOffer || pc.signalingState !== 'stable');
+  ignoreOffer = !polite && collision;
+  if (ignoreOffer) return;
+  // For the polite side, this rolls back its own offer if there was one.
   await pc.setRemoteDescription(description);
   for (const candidate of earlyCandidates.splice(0)) {
     await pc.addIceCandidate(candidate);
   }
-}
-
-async function answer(offer) {
-  await setRemoteDescription(offer);
-  await pc.setLocalDescription();
-  sendLocalDescription();
-}
-
-async function addCandidate(candidate) {
-  if (pc.remoteDescription) {
-    await pc.addIceCandidate(candidate);
-  } else {
-    earlyCandidates.push(candidate);
+  if (description.type === 'offer') {
+    setStatus('answering');
+    await pc.setLocalDescription();
+    sendLocalDescription();
   }
+}
+
+async function receiveCandidate(candidate) {
+  if (!pc.remoteDescription) {
+    earlyCandidates.push(candidate);
+    return;
+  }
+  try {
+    await pc.addIceCandidate(candidate);
+  } catch (error) {
+    if (!ignoreOffer) throw error; // candidates of an offer we ignored may not fit
+  }
+}
+
+function join() {
+  setStatus('joining');
+  socket.emit('join', key ? { room, key } : { room }, (reply) => {
+    if (!reply.ok) {
+      wantToBeInRoom = false;
+      status.textContent = reply.error.message;
+      status.dataset.state = reply.error.code;
+      return;
+    }
+    joined = true;
+    hangUpButton.disabled = false;
+    peerPresent = reply.peers > 0;
+    polite = peerPresent; // the newcomer is the polite peer
+    if (inCall()) {
+      setStatus('connected'); // back after a signaling outage; the call never stopped
+    } else {
+      setStatus(peerPresent ? 'answering' : 'waiting');
+    }
+    // Alone, prepare the offer; in a call, finish a renegotiation (an ICE
+    // restart, say) that came up while the server was away.
+    const offerNow = (!peerPresent && !inCall()) || negotiationPending;
+    if (offerNow && pc.signalingState === 'stable') negotiate();
+  });
+}
+
+async function peerJoined() {
+  peerPresent = true;
+  polite = false;
+  // Back after a signaling outage, the call goes on: send only an offer
+  // that is waiting; a new peer gets called.
+  if (!inCall()) setStatus('calling');
+  if (pc.signalingState === 'have-local-offer' && !makingOffer) {
+    sendLocalDescription();
+  } else if (pc.signalingState === 'stable' && !inCall()) {
+    await negotiate();
+  } // else: an offer is being made right now and negotiate() will send it
 }
 
 // The other side hung up or went away: drop the call, keep the room.
 function peerGone() {
+  peerPresent = false;
   if (pc.remoteDescription || descriptionSent) newPeerConnection();
   setStatus('peer_left');
-  prepareOffer();
 }
 
 function hangUp() {
   send({ type: 'bye' });
   socket.emit('leave');
   wantToBeInRoom = false;
+  joined = false;
+  peerPresent = false;
   newPeerConnection();
   setStatus('hung_up');
   hangUpButton.disabled = true;
@@ -168,14 +252,15 @@ socket.on('connect', () => {
   if (wantToBeInRoom) join();
 });
 socket.on('disconnect', () => {
+  // The server forgets us; the call itself is peer to peer and carries on.
+  joined = false;
   if (wantToBeInRoom) setStatus('reconnecting');
 });
-socket.on('peer-joined', call);
+socket.on('peer-joined', peerJoined);
 socket.on('peer-left', peerGone);
 socket.on('signal', async (message) => {
-  if (message.type === 'offer') await answer(message);
-  else if (message.type === 'answer') await setRemoteDescription(message);
-  else if (message.type === 'candidate') await addCandidate(message.candidate);
+  if (message.type === 'offer' || message.type === 'answer') await receiveDescription(message);
+  else if (message.type === 'candidate') await receiveCandidate(message.candidate);
   else if (message.type === 'bye') peerGone();
 });
 socket.on('error', (error) => {

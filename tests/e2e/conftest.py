@@ -2,6 +2,7 @@
 cameras (red and blue), and pages that fail the test on any console error."""
 
 import os
+import re
 import socket
 
 import pytest
@@ -67,22 +68,27 @@ def blue_browser(playwright, fake_videos):
 
 @pytest.fixture
 def open_page():
-    """open_page(browser, url) -> a page in a fresh context. Console errors fail the test."""
+    """open_page(browser, url) -> a page in a fresh context. Console errors fail the test,
+    except those matching a pattern a test adds to open_page.expected_errors."""
     contexts, errors = [], []
 
-    def opener(browser, url):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def opener(browser, url, ws_route=None, bypass_csp=False):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
         contexts.append(context)
         page = context.new_page()
+        if ws_route:
+            page.route_web_socket(re.compile(r".*/socket\.io/.*"), ws_route)
         page.on("console", lambda m: m.type == "error" and errors.append(f"{url}: {m.text}"))
         page.on("pageerror", lambda e: errors.append(f"{url}: uncaught {e}"))
         page.goto(url)
         return page
 
+    opener.expected_errors = []
     yield opener
     for context in contexts:
         context.close()
-    assert errors == [], "pages logged console errors"
+    unexpected = [e for e in errors if not any(re.search(p, e) for p in opener.expected_errors)]
+    assert unexpected == [], "pages logged console errors"
 
 
 @pytest.fixture

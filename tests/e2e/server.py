@@ -18,8 +18,8 @@ def free_port():
 
 
 @contextlib.contextmanager
-def running_server(async_mode="eventlet", extra_args=(), timeout=20):
-    port = free_port()
+def running_server(async_mode="eventlet", extra_args=(), timeout=20, port=None):
+    port = port or free_port()
     command = [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
                "--async-mode", async_mode, *extra_args]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -12,7 +12,8 @@ PEER_SCRIPT = Path(__file__).with_name("non_trickle_peer.js")
 
 
 def start_non_trickle_peer(open_page, browser, server, room):
-    page = open_page(browser, f"{server}/")
+    # The fake peer is test code injected into a page: let it past the app's CSP.
+    page = open_page(browser, f"{server}/", bypass_csp=True)
     page.add_script_tag(url="/static/vendor/socket.io/socket.io.min.js")
     page.add_script_tag(path=PEER_SCRIPT)
     return page, page.evaluate("(room) => window.startNonTricklePeer(room)", room)
