@@ -161,7 +161,7 @@ def create_app(config=None):
     @app.get("/call")
     def call():
         if "room" not in request.args:
-            return redirect(url_for("call", room=new_room_name()))
+            return redirect(url_for("call", **request.args, room=new_room_name()))
         language = current_language(tutorial)
         return render_template(
             "call.html",

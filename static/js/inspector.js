@@ -73,10 +73,13 @@
       const ack = typeof args.at(-1) === 'function' ? args.pop() : null;
       record('out', event, args[0]);
       if (!ack) return emit(event, ...args);
-      return emit(event, ...args, (reply) => {
-        record('ack', event, reply);
-        ack(reply);
-      });
+      const watchedAck = (...replies) => {
+        record('ack', event, replies.at(-1));
+        ack(...replies);
+      };
+      // emitWithAck() marks its callback to be called as (error, reply).
+      watchedAck.withError = ack.withError;
+      return emit(event, ...args, watchedAck);
     };
   }
 
