@@ -21,6 +21,9 @@ def parse_args(argv=None):
     parser.add_argument("--ice-servers", type=ice_servers, default=os.environ.get("ICE_SERVERS", "[]"),
                         help="STUN/TURN servers for the call page, as JSON RTCIceServer objects, e.g. "
                              "'[{\"urls\": \"stun:stun.example.org:3478\"}]' (default: $ICE_SERVERS or none)")
+    parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+                        help="another origin whose pages may connect to the signaling server, "
+                             "e.g. https://class.example (repeatable; default: this app's own only)")
     parser.add_argument("--certfile", help="TLS certificate (PEM), to serve https for other devices")
     parser.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     return parser.parse_args(argv)
@@ -209,7 +212,8 @@ def main(args):
     # One line per refused message or failure; the libraries' chatter stays at warnings.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("signaling").setLevel(logging.INFO)
-    app = create_app({"ASYNC_MODE": args.async_mode, "ICE_SERVERS": args.ice_servers})
+    app = create_app({"ASYNC_MODE": args.async_mode, "ICE_SERVERS": args.ice_servers,
+                      "ALLOWED_ORIGINS": args.allow_origin})
     scheme = "https" if args.certfile else "http"
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
     print(f"WebRTC tutorial ({args.async_mode}): open {scheme}://{shown_host}:{args.port}/", flush=True)

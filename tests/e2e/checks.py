@@ -2,6 +2,8 @@
 
 from playwright.sync_api import expect
 
+from .media import rgb_of
+
 TIMEOUT = 15_000
 
 CENTRE_PIXEL = """(id) => {
@@ -61,3 +63,11 @@ def expect_no_remote_video(page):
         " return v.srcObject === null && v.videoWidth === 0; }",
         timeout=TIMEOUT,
     )
+
+
+def expect_in_call(red_page, blue_page):
+    """Both connected, and each shows the OTHER camera: the red one sees blue, and vice versa."""
+    expect_connected(red_page)
+    expect_connected(blue_page)
+    expect_colour(red_page, "remote-video", rgb_of("blue"))
+    expect_colour(blue_page, "remote-video", rgb_of("red"))

@@ -5,6 +5,7 @@ import pytest
 from .checks import (
     expect_colour,
     expect_connected,
+    expect_in_call,
     expect_no_remote_video,
     expect_remote_audio,
     expect_status,
@@ -46,20 +47,14 @@ def test_hang_up_peer_left_and_a_new_call(server, red_browser, blue_browser, ope
 
     # Someone new joins the same room: the survivor calls them.
     newcomer = open_page(blue_browser, f"{server}/call?room={room}")
-    expect_connected(red)
-    expect_connected(newcomer)
-    expect_colour(red, "remote-video", BLUE)
-    expect_colour(newcomer, "remote-video", RED)
+    expect_in_call(red, newcomer)
 
     # The newcomer closes the tab: that too is "peer left", and the one who
     # hung up earlier can join again and be called.
     newcomer.close()
     expect_status(red, "The other person left")
     blue.click("#rejoin")
-    expect_connected(red)
-    expect_connected(blue)
-    expect_colour(blue, "remote-video", RED)
-    expect_colour(red, "remote-video", BLUE)
+    expect_in_call(red, blue)
 
 
 def test_a_third_person_is_told_the_room_is_full(server, red_browser, blue_browser, open_page, room):

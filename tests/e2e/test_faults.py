@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from .checks import TIMEOUT, expect_colour, expect_connected, expect_status
+from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call, expect_status
 from .media import rgb_of
 from .server import free_port, running_server
 from .test_call import start_call
@@ -34,19 +34,13 @@ def test_peer_closes_the_tab_and_someone_new_calls(server, red_browser, blue_bro
     expect_status(red, "The other person left")  # checked right away ...
     expect(red.locator("#status")).to_have_attribute("data-state", "peer_left", timeout=2000)  # ... within 2 s
     newcomer = open_page(blue_browser, f"{server}/call?room={room}")
-    expect_connected(red)
-    expect_connected(newcomer)
-    expect_colour(red, "remote-video", BLUE)
-    expect_colour(newcomer, "remote-video", RED)
+    expect_in_call(red, newcomer)
 
 
 def test_peer_reloads_and_the_call_comes_back(server, red_browser, blue_browser, open_page, room):
     red, blue = start_call(open_page, server, room, red_browser, blue_browser)
     blue.reload()
-    expect_connected(blue)
-    expect_connected(red)
-    expect_colour(blue, "remote-video", RED)
-    expect_colour(red, "remote-video", BLUE)
+    expect_in_call(red, blue)
     expect_video_flowing(red)
 
 
@@ -74,10 +68,7 @@ def test_signaling_server_restarts_mid_call(red_browser, blue_browser, open_page
         blue.click("#hang-up")
         expect_status(red, "The other person left")
         blue.click("#rejoin")
-        expect_connected(red)
-        expect_connected(blue)
-        expect_colour(red, "remote-video", BLUE)
-        expect_colour(blue, "remote-video", RED)
+        expect_in_call(red, blue)
 
 
 ICE_UFRAG = "() => /a=ice-ufrag:(\\S+)/.exec(window.pc.remoteDescription.sdp)[1]"

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from .checks import TIMEOUT, expect_colour, expect_connected, expect_no_remote_video, expect_status
+from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call, expect_no_remote_video, expect_status
 from .media import rgb_of
 
 RED, BLUE = rgb_of("red"), rgb_of("blue")
@@ -82,10 +82,7 @@ def test_step_4_connects_but_shows_no_remote_video(server, red_browser, blue_bro
 
 def test_step_5_plays_the_other_tabs_video(server, red_browser, blue_browser, open_page, room):
     caller, callee = open_two_tabs(open_page, server, room, 5, red_browser, blue_browser)
-    expect_connected(caller)
-    expect_connected(callee)
-    expect_colour(caller, "remote-video", BLUE)
-    expect_colour(callee, "remote-video", RED)
+    expect_in_call(caller, callee)
 
 
 def test_each_step_page_runs_the_code_it_shows(server, red_browser, open_page, room):
