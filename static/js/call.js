@@ -22,6 +22,7 @@ let pc;
 let earlyCandidates = [];
 let wantToBeInRoom = true; // false after hang-up, until "Join again"
 let joined = false;
+let everJoined = false; // a refused join after that is a reconnection, worth retrying
 let peerPresent = false;
 // Perfect negotiation: if both sides offer at once, the polite one (the
 // newcomer) gives way and the impolite one (already in the room) ignores the
@@ -29,6 +30,7 @@ let peerPresent = false;
 let polite = false;
 let makingOffer = false;
 let ignoreOffer = false;
+let isSettingRemoteAnswerPending = false;
 let descriptionSent = false; // until then, our candidates ride inside the SDP
 let negotiationPending = false; // needed while we were out of the room
 
@@ -136,13 +138,19 @@ async function negotiate() {
 }
 
 async function receiveDescription(description) {
-  const collision = description.type === 'offer' && (makingOffer || pc.signalingState !== 'stable');
+  if (description.type === 'offer' && fromAnotherConnection(description)) {
+    newPeerConnection(); // the other side started over (we were away): so do we
+  }
+  const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || isSettingRemoteAnswerPending);
+  const collision = description.type === 'offer' && !readyForOffer;
   ignoreOffer = !polite && collision;
   if (ignoreOffer) return;
   // For the polite side, this rolls back its own offer if there was one.
+  isSettingRemoteAnswerPending = description.type === 'answer';
   await pc.setRemoteDescription(description);
+  isSettingRemoteAnswerPending = false;
   for (const candidate of earlyCandidates.splice(0)) {
-    await pc.addIceCandidate(candidate);
+    await addCandidateIfItFits(candidate);
   }
   if (description.type === 'offer') {
     setStatus('answering');
@@ -151,21 +159,40 @@ async function receiveDescription(description) {
   }
 }
 
+// Each connection has its own DTLS certificate, named by its fingerprint.
+function fromAnotherConnection(description) {
+  const fingerprint = (sdp) => /a=fingerprint:(.+)/.exec(sdp)?.[1].trim();
+  return pc.remoteDescription !== null && fingerprint(description.sdp) !== fingerprint(pc.remoteDescription.sdp);
+}
+
 async function receiveCandidate(candidate) {
   if (!pc.remoteDescription) {
     earlyCandidates.push(candidate);
-    return;
+  } else {
+    await addCandidateIfItFits(candidate);
   }
+}
+
+// Candidates of an offer we ignored, or of an ICE generation just replaced,
+// no longer fit; that is expected, and the others still count.
+async function addCandidateIfItFits(candidate) {
   try {
     await pc.addIceCandidate(candidate);
   } catch (error) {
-    if (!ignoreOffer) throw error; // candidates of an offer we ignored may not fit
+    if (!ignoreOffer) console.warn('Skipped an ICE candidate that does not fit:', error.message);
   }
 }
 
 function join() {
   setStatus('joining');
   socket.emit('join', key ? { room, key } : { room }, (reply) => {
+    if (!reply.ok && everJoined && reply.error.code === 'room-full') {
+      // Back after our own connection dropped: the server may not have noticed
+      // yet that our old socket is gone. Our place frees up within a minute.
+      setStatus('reconnecting');
+      setTimeout(() => wantToBeInRoom && socket.connected && join(), 2000);
+      return;
+    }
     if (!reply.ok) {
       wantToBeInRoom = false;
       status.textContent = reply.error.message;
@@ -173,6 +200,7 @@ function join() {
       return;
     }
     joined = true;
+    everJoined = true;
     hangUpButton.disabled = false;
     peerPresent = reply.peers > 0;
     polite = peerPresent; // the newcomer is the polite peer
@@ -213,6 +241,7 @@ function hangUp() {
   socket.emit('leave');
   wantToBeInRoom = false;
   joined = false;
+  everJoined = false;
   peerPresent = false;
   newPeerConnection();
   setStatus('hung_up');
@@ -243,6 +272,7 @@ try {
   throw error;
 }
 localVideo.srcObject = stream;
+document.getElementById('second-tab').href = location.href; // with a private room's key
 newPeerConnection();
 
 // Straight to WebSocket: the default starts with HTTP long-polling and then

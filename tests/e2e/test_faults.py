@@ -75,17 +75,22 @@ ICE_UFRAG = "() => /a=ice-ufrag:(\\S+)/.exec(window.pc.remoteDescription.sdp)[1]
 
 
 class HeldDelivery:
-    """Sits in a page's WebSocket: while held, messages from the server wait."""
+    """Sits in a page's WebSocket: while held, messages from the server wait;
+    drop() cuts the connection at both ends, as a network blip would."""
 
     def __init__(self):
         self.held = False
         self.waiting = []
-        self.page_side = None
+        self.page_side = self.server_side = None
 
     def route(self, ws):
         self.page_side = ws
-        server = ws.connect_to_server()
+        self.server_side = server = ws.connect_to_server()
         server.on_message(lambda message: self.waiting.append(message) if self.held else ws.send(message))
+
+    def drop(self):
+        self.server_side.close()
+        self.page_side.close()
 
     def release(self):
         self.held = False
@@ -123,6 +128,29 @@ def test_both_sides_renegotiate_at_the_same_moment(server, red_browser, blue_bro
         expect_connected(page)
     expect_colour(red, "remote-video", BLUE)
     expect_colour(blue, "remote-video", RED)
+    expect_video_flowing(blue)
+
+
+def test_one_side_loses_its_connection_and_the_call_starts_over(
+    server, red_browser, blue_browser, open_page, room
+):
+    """The server stays up and tells the other side this one left; on its return,
+    the other side calls afresh, and this side must let go of its old connection."""
+    blue_socket = HeldDelivery()
+    url = f"{server}/call?room={room}"
+    red = open_page(red_browser, url)
+    expect_status(red, "Waiting for someone")
+    blue = open_page(blue_browser, url, ws_route=blue_socket.route)
+    expect_in_call(red, blue)
+    fingerprint = blue.evaluate("() => /a=fingerprint:(.+)/.exec(window.pc.remoteDescription.sdp)[1]")
+
+    blue_socket.drop()
+    expect_status(red, "The other person left")
+    # Socket.IO reconnects by itself; red calls the newcomer on a new connection.
+    blue.wait_for_function(
+        "(old) => /a=fingerprint:(.+)/.exec(window.pc.remoteDescription?.sdp ?? '')?.[1] !== old"
+        " && window.pc.remoteDescription !== null", arg=fingerprint, timeout=TIMEOUT)
+    expect_in_call(red, blue)
     expect_video_flowing(blue)
 
 
