@@ -268,3 +268,22 @@ def test_pygments_css_is_served(client):
     assert response.status_code == 200
     assert response.mimetype == "text/css"
     assert ".code .hll" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/steps/2?room=r", "/call?room=r", "/steps/2/lesson.js"])
+def test_every_response_carries_the_content_security_policy(client, path):
+    headers = client.get(path).headers
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_pages_have_no_inline_script_to_run(client):
+    """Only data blocks (type=application/json) may be inline: the policy would block the rest."""
+    for path in ["/", "/steps/1?room=r", "/steps/5?room=r", "/call?room=r"]:
+        html = client.get(path).get_data(as_text=True)
+        for attributes, _ in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
+            assert "src=" in attributes or 'type="application/json"' in attributes, (path, attributes)
+        assert not re.search(r"\son[a-z]+=", html), path  # no inline event handlers
+        assert " style=" not in html, path
