@@ -63,6 +63,7 @@ from urllib.parse import urlsplit  # noqa: E402
 from flask import Flask, abort, redirect, render_template, request, url_for  # noqa: E402
 from flask_socketio import SocketIO  # noqa: E402
 
+import safejson  # noqa: E402
 from ratelimit import Limits  # noqa: E402
 from rooms import MAX_ROOMS, RoomRegistry  # noqa: E402
 from serving import serve  # noqa: E402
@@ -113,6 +114,7 @@ def create_app(config=None):
         # None: only pages served by this app may connect (never "*").
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+        json=safejson,
     )
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     socketio.on_namespace(SignalingNamespace("/signal", rooms, app.config["LIMITS"]))

@@ -17,6 +17,7 @@ from flask_socketio import Namespace
 from protocol import SignalingError, validate_join, validate_signal
 from ratelimit import ClientAllowance, Limits
 from rooms import RoomRegistry
+from safejson import UNREADABLE
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class SignalingNamespace(Namespace):
             return super().trigger_event(event, *args)
         sid = args[0]
         try:
+            if event == UNREADABLE:
+                raise SignalingError("unreadable", "The server could not read that message as JSON.")
             if event not in CLIENT_EVENTS:
                 raise SignalingError("unknown-event", "Events are join, leave and signal.")
             self._check_rate(sid, event)
