@@ -115,6 +115,9 @@ def create_app(config=None):
         cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
         json=safejson,
+        # One client's events are handled in the order they arrive. (The default
+        # runs each in its own thread or greenlet: cost, and a reordering race.)
+        async_handlers=False,
     )
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     socketio.on_namespace(SignalingNamespace("/signal", rooms, app.config["LIMITS"]))

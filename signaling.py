@@ -38,13 +38,13 @@ class SignalingNamespace(Namespace):
 
     def trigger_event(self, event, *args):
         """Every client event passes here first: unknown events, floods and crashes stop here."""
-        if event in ("connect", "disconnect"):
+        if isinstance(event, str) and event in ("connect", "disconnect"):
             return super().trigger_event(event, *args)
         sid = args[0]
         try:
             if event == UNREADABLE:
                 raise SignalingError("unreadable", "The server could not read that message as JSON.")
-            if event not in CLIENT_EVENTS:
+            if not isinstance(event, str) or event not in CLIENT_EVENTS:
                 raise SignalingError("unknown-event", "Events are join, leave and signal.")
             self._check_rate(sid, event)
             return super().trigger_event(event, *args)
@@ -112,7 +112,7 @@ class SignalingNamespace(Namespace):
 
     def _refuse(self, sid, event, refusal):
         log.info("refused %r from %s: %s", event, sid, refusal.code)
-        if event in ACKED_EVENTS:
+        if isinstance(event, str) and event in ACKED_EVENTS:
             return {"ok": False, "error": refusal.as_dict()}
         self.emit("error", refusal.as_dict(), room=sid)
         return None

@@ -195,3 +195,11 @@ def test_listed_origins_are_allowed_and_no_others():
     app = create_app({"ASYNC_MODE": "threading", "ALLOWED_ORIGINS": ["https://class.example"]})
     assert handshake(app, "https://class.example") == 200
     assert handshake(app, "http://evil.example") == 400
+
+
+@pytest.mark.parametrize("name", [["join"], {"a": 1}, 7])
+def test_an_event_name_that_is_not_text_gets_an_error(pair, name):
+    caller, callee = pair("r")
+    caller.client.emit(name, {"type": "bye"}, namespace=NS)
+    assert caller.received() == [error_event("unknown-event")]
+    assert callee.received() == []
