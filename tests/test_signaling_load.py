@@ -1,0 +1,39 @@
+"""A small realistic load on a real eventlet server: every relayed message arrives once, in order,
+at the right client.
+
+50 rooms start over 2 s; each is one call's signaling between two socketio.AsyncClient
+peers (offer and answer of ~5 KB, 20 candidates each, bye), exactly as
+benchmarks/signaling_load.py runs it (part 1). The server is a subprocess: eventlet must
+never patch, or even be imported by, the pytest process.
+"""
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("aiohttp", reason="socketio.AsyncClient needs aiohttp (requirements-dev.txt)")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from signaling_load import CANDIDATES_PER_PEER, run_realistic, server_process  # noqa: E402
+
+ROOMS = 50
+
+
+def test_fifty_concurrent_calls_lose_duplicate_reorder_and_misroute_nothing():
+    with server_process("eventlet") as server:
+        stats = asyncio.run(run_realistic(server.url, rooms=ROOMS, spread=2.0, room_timeout=20))
+
+    assert stats.failed_rooms == 0, stats.error_samples
+    assert stats.errors == 0, stats.error_samples  # e.g. rate-limited: the load must stay under it
+    assert {
+        "lost": stats.lost,
+        "duplicated": stats.duplicated,
+        "reordered": stats.reordered,
+        "misrouted": stats.misrouted,
+        "corrupted": stats.corrupted,
+    } == dict.fromkeys(("lost", "duplicated", "reordered", "misrouted", "corrupted"), 0)
+    per_peer = 1 + CANDIDATES_PER_PEER + 1  # offer or answer, candidates, bye
+    assert stats.sent == stats.received == ROOMS * 2 * per_peer
+    assert "eventlet" not in sys.modules
