@@ -38,15 +38,15 @@ class SignalingNamespace(Namespace):
 
     def trigger_event(self, event, *args):
         """Every client event passes here first: unknown events, floods and crashes stop here."""
-        if isinstance(event, str) and event in ("connect", "disconnect"):
-            return super().trigger_event(event, *args)
         sid = args[0]
+        if self._is_lifecycle(event, sid):
+            return super().trigger_event(event, *args)
         try:
+            self._check_rate(sid, event)
             if event == UNREADABLE:
                 raise SignalingError("unreadable", "The server could not read that message as JSON.")
             if not isinstance(event, str) or event not in CLIENT_EVENTS:
                 raise SignalingError("unknown-event", "Events are join, leave and signal.")
-            self._check_rate(sid, event)
             # Called directly, without the Flask request context that Flask-SocketIO
             # builds for each event: that was a fifth of the server's CPU per relay.
             return getattr(self, f"on_{event}")(sid, *args[1:])
@@ -56,6 +56,19 @@ class SignalingNamespace(Namespace):
             log.error("failed handling %r from %s: %s: %s", event, sid, type(error).__name__, error)
             failure = SignalingError("server-error", "The server failed to handle that.")
             return self._refuse(sid, event, failure)
+
+    def _is_lifecycle(self, event, sid):
+        """A real connect or disconnect, not a client's event that borrows the name.
+
+        python-socketio dispatches both the same way, so tell them apart by state:
+        a real connect comes before this socket has a budget; a real disconnect
+        comes once python-socketio has started taking the socket down.
+        """
+        if event == "connect":
+            return sid not in self._allowances
+        if event == "disconnect":
+            return not self.server.manager.is_connected(sid, self.namespace)
+        return False
 
     def on_connect(self, auth=None):
         self._allowances[request.sid] = ClientAllowance(self.limits)
