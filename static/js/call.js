@@ -66,6 +66,7 @@ function newPeerConnection() {
   window.pc = pc;
   earlyCandidates = [];
   descriptionSent = false;
+  negotiationPending = false;
   makingOffer = false;
   ignoreOffer = false;
   remoteVideo.srcObject = null;
@@ -139,7 +140,10 @@ async function negotiate() {
 
 async function receiveDescription(description) {
   if (description.type === 'offer' && fromAnotherConnection(description)) {
-    newPeerConnection(); // the other side started over (we were away): so do we
+    // The side that stayed starts every new call itself, so for it this is a
+    // late offer from a connection the other side has already replaced.
+    if (!polite) return;
+    newPeerConnection(); // the other side started over while we were away: so do we
   }
   const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || isSettingRemoteAnswerPending);
   const collision = description.type === 'offer' && !readyForOffer;
