@@ -1,6 +1,7 @@
 """The finished call page, in two real Chromium instances: red camera and blue camera."""
 
 import pytest
+from playwright.sync_api import expect
 
 from .checks import (
     expect_colour,
@@ -77,3 +78,12 @@ def test_call_under_the_threading_async_mode(threading_server, red_browser, blue
     red, blue = start_call(open_page, threading_server, room, red_browser, blue_browser)
     expect_colour(red, "remote-video", BLUE)
     expect_colour(blue, "remote-video", RED)
+
+
+def test_join_again_shows_only_after_hanging_up(server, red_browser, blue_browser, open_page, room):
+    red, blue = start_call(open_page, server, room, red_browser, blue_browser)
+    expect(blue.locator("#rejoin")).to_be_hidden()
+    expect(blue.locator("#hang-up")).to_be_enabled()
+    blue.click("#hang-up")
+    expect(blue.locator("#rejoin")).to_be_visible()
+    expect(blue.locator("#hang-up")).to_be_disabled()
