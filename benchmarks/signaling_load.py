@@ -59,7 +59,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +69,7 @@ import socketio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from e2e.server import free_port  # noqa: E402
+from e2e.server import free_port, read_log, stop_process, wait_until_serving  # noqa: E402
 
 NAMESPACE = "/signal"
 # The server's limit is 20 messages a second per client after a burst; stay under it.
@@ -111,30 +110,13 @@ class Server:
         self.pid = self.process.pid
 
     def wait_until_serving(self, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited early:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"the server did not answer at {self.url} within {timeout} s")
+        wait_until_serving(self.url, self.process, timeout, self.log)
 
     def output(self):
-        self.log.seek(0)
-        return self.log.read()
+        return read_log(self.log)
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
     def cpu_seconds(self):

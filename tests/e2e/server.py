@@ -4,6 +4,7 @@ import contextlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -22,26 +23,28 @@ def running_server(async_mode="eventlet", extra_args=(), timeout=20, port=None):
     port = port or free_port()
     command = [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
                "--async-mode", async_mode, *extra_args]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process, timeout)
-        yield url
-    finally:
-        process.terminate()
+    # A file, not a pipe: nobody reads the log while tests run, and a full pipe
+    # would block the server.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            wait_until_serving(url, process, timeout, log)
+            yield url
+        finally:
+            stop_process(process)
 
 
-def wait_until_serving(url, process, timeout):
+def read_log(log):
+    log.seek(0)
+    return log.read()
+
+
+def wait_until_serving(url, process, timeout, log):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited early:\n{process.stdout.read()}")
+            raise RuntimeError(f"the server exited early:\n{read_log(log)}")
         try:
             with urllib.request.urlopen(url + "/", timeout=1) as response:
                 if response.status == 200:
@@ -49,3 +52,13 @@ def wait_until_serving(url, process, timeout):
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"the server did not answer at {url} within {timeout} s")
+
+
+def stop_process(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
