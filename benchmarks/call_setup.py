@@ -13,18 +13,14 @@ Run it where the media stays on loopback (as root, on these machines):
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from e2e.browsers import launch  # noqa: E402
-from e2e.media import write_y4m  # noqa: E402
-from e2e.server import running_server  # noqa: E402
+from tests.harness.browsers import launch_options
+from tests.harness.media import write_y4m
+from tests.harness.server import running_server
 
 # Runs in each page before its own scripts: records wall-clock times (ms since
 # the epoch, comparable across the two browser processes) without changing
@@ -97,7 +93,8 @@ def main():
     videos = {c: write_y4m(folder / f"bench-{c}.y4m", c) for c in ("red", "blue")}
     connected, frames = [], []
     with running_server(args.async_mode) as server, sync_playwright() as playwright:
-        red, blue = launch(playwright, videos["red"]), launch(playwright, videos["blue"])
+        chromium = playwright.chromium
+        red, blue = (chromium.launch(**launch_options(chromium, videos[c])) for c in ("red", "blue"))
         one_call(server, red, blue, "warm-up")  # first call pays for codec and JIT start-up
         for n in range(args.calls):
             to_connected, to_frame = one_call(server, red, blue, f"bench-{n}-{time.time_ns()}")

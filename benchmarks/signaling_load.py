@@ -66,10 +66,9 @@ from pathlib import Path
 import aiohttp
 import socketio
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from tests.harness.server import free_port, read_log, stop_process, wait_until_serving
 
-from e2e.server import free_port, read_log, stop_process, wait_until_serving  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 NAMESPACE = "/signal"
 # The server's limit is 20 messages a second per client after a burst; stay under it.

@@ -1,21 +1,20 @@
 """Take the README's screenshots from the real app: a call, and step 3 mid-way.
 
-    unshare -n sh -c 'ip link set lo up && exec python docs/screenshots.py'
+From the checkout, where the media stays on loopback:
+    unshare -n sh -c 'ip link set lo up && exec python -m docs.screenshots'
 """
 
-import sys
 import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests"))
+from tests.e2e.checks import expect_colour, expect_connected
+from tests.harness.browsers import launch_options
+from tests.harness.media import rgb_of, write_y4m
+from tests.harness.server import running_server
 
-from e2e.browsers import launch  # noqa: E402
-from e2e.checks import expect_colour, expect_connected  # noqa: E402
-from e2e.media import rgb_of, write_y4m  # noqa: E402
-from e2e.server import running_server  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 VIEWPORT = {"width": 1280, "height": 860}
 
@@ -34,7 +33,7 @@ def main():
     folder = Path(tempfile.mkdtemp())
     videos = [write_y4m(folder / f"{c}.y4m", c) for c in ("red", "blue")]
     with running_server() as server, sync_playwright() as playwright:
-        browsers = [launch(playwright, video) for video in videos]
+        browsers = [playwright.chromium.launch(**launch_options(playwright.chromium, video)) for video in videos]
 
         red, _ = open_pair(server, browsers, "/call?room=screenshot-call")
         expect_connected(red)

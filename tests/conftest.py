@@ -4,9 +4,10 @@ Apps run in threading mode: eventlet must never monkey-patch the pytest process.
 """
 
 import pytest
-from signal_helpers import NS, Peer
 
+import signaling
 from app import create_app
+from tests.harness.signal_client import Peer
 
 
 @pytest.fixture
@@ -22,16 +23,14 @@ def app(config):
 
 @pytest.fixture
 def registry(app):
-    return app.extensions["socketio"].server.namespace_handlers[NS].rooms
+    return signaling.of(app).rooms
 
 
 @pytest.fixture
 def connect(app):
     """connect() -> a new connected Peer."""
-    socketio = app.extensions["socketio"]
-
     def connect():
-        return Peer(socketio.test_client(app, namespace=NS))
+        return Peer(signaling.of(app).test_client())
 
     return connect
 

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from .media import rgb_of
+from tests.harness.media import rgb_of
 
 TIMEOUT = 15_000
 
@@ -33,6 +33,37 @@ AUDIO_ARRIVING = """async () => {
   }
   return false;
 }"""
+
+
+# What a person would read off the page: its status line, the inspector's
+# states, the centre of each video, and the last messages in the log.
+SEEN = f"""() => {{
+  const text = (id) => document.getElementById(id)?.textContent.trim() ?? null;
+  const centre = {CENTRE_PIXEL};
+  const rows = [...document.querySelectorAll('#message-log li')].slice(-6);
+  return {{
+    status: text('status'),
+    status_state: document.getElementById('status')?.dataset.state ?? null,
+    socket: text('socket-state'),
+    signaling: text('signaling-state'),
+    ice: text('ice-state'),
+    connection: text('connection-state'),
+    local_video_centre: centre('local-video'),
+    remote_video_centre: centre('remote-video'),
+    last_messages: rows.map((row) => row.textContent.replace(/\\s+/g, ' ').trim()),
+  }};
+}}"""
+
+
+def describe_page(page):
+    """A few lines saying what this page showed, for a failed test's report."""
+    if page.is_closed():
+        return f"{page.url}: closed"
+    try:
+        seen = page.evaluate(SEEN)
+    except Exception as error:  # a crashed page still deserves a line in the report
+        return f"{page.url}: could not be read ({error})"
+    return "\n".join([page.url, *(f"  {name}: {value}" for name, value in seen.items())])
 
 
 def centre_pixel(page, video_id):

@@ -1,16 +1,26 @@
-"""End-to-end fixtures: the real server, two Chromium instances with different fake
-cameras (red and blue), and pages that fail the test on any console error."""
+"""End-to-end fixtures, on pytest-playwright: the real server, two Chromium processes
+with different fake cameras (red and blue), and pages that fail the test on any
+console error.
+
+The plugin's options work as its users expect: `--headed` shows both browsers,
+`--slowmo MS` slows them down, `--tracing retain-on-failure` keeps the trace of
+a failed test (for pages in either browser), `--browser-channel chrome` drives
+an installed Chrome instead of Chromium.
+"""
 
 import os
 import re
 import socket
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from .browsers import launch
-from .media import write_y4m
-from .server import running_server
+from tests.harness.browsers import CHROMIUM_ARGS, camera_args, chromium_executable
+from tests.harness.media import write_y4m
+from tests.harness.server import running_server
+
+from .checks import describe_page
+
+VIEWPORT = {"width": 1280, "height": 900}
 
 
 def _host_network_interfaces():
@@ -40,10 +50,24 @@ def server():
         yield url
 
 
+# ---- Browsers: pytest-playwright's fixtures, with two fake cameras ----------
+
+
 @pytest.fixture(scope="session")
-def playwright():
-    with sync_playwright() as p:
-        yield p
+def browser_type_launch_args(browser_type_launch_args, browser_type):
+    """The plugin's options (--headed, --slowmo, --browser-channel), with our
+    Chromium flags, and the system Chromium where Playwright has none of its own."""
+    options = {**browser_type_launch_args, "args": list(CHROMIUM_ARGS)}
+    if "channel" not in options:
+        executable = chromium_executable(browser_type)
+        if executable:
+            options["executable_path"] = executable
+    return options
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": VIEWPORT}
 
 
 @pytest.fixture(scope="session")
@@ -53,42 +77,86 @@ def fake_videos(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def red_browser(playwright, fake_videos):
-    browser = launch(playwright, fake_videos["red"])
+def browser(launch_browser, fake_videos):
+    """The plugin's session browser, whose camera shows red. (`launch_browser`'s
+    `args` replace the launch args' list, so the camera goes with all the others.)"""
+    browser = launch_browser(args=camera_args(fake_videos["red"]))
     yield browser
     browser.close()
 
 
 @pytest.fixture(scope="session")
-def blue_browser(playwright, fake_videos):
-    browser = launch(playwright, fake_videos["blue"])
+def red_browser(browser):
+    return browser
+
+
+@pytest.fixture(scope="session")
+def blue_browser(launch_browser, fake_videos):
+    """A second browser process: a fake camera is per process, and this one shows blue."""
+    browser = launch_browser(args=camera_args(fake_videos["blue"]))
     yield browser
     browser.close()
 
 
 @pytest.fixture
-def open_page():
-    """open_page(browser, url) -> a page in a fresh context. Console errors fail the test,
-    except those matching a pattern a test adds to open_page.expected_errors."""
-    contexts, errors = [], []
+def new_context(browser, browser_context_args, _artifacts_recorder, request):
+    """The plugin's new_context, which can also open a context in another browser:
+    new_context(browser=blue_browser). Either way, the plugin records its traces,
+    screenshots and videos, and every console error is kept for `open_page`."""
+    contexts = request.node.stash[LIVE_CONTEXTS] = []
+    errors = []
+    expected = request.node.stash[EXPECTED_ERRORS] = []
+
+    def new(browser=browser, **kwargs):
+        context = browser.new_context(**{**browser_context_args, **kwargs})
+        context.on("console", lambda m: m.type == "error" and errors.append(f"{_url(m)}: {m.text}"))
+        context.on("weberror", lambda e: errors.append(f"{_url(e)}: uncaught {e.error}"))
+        _artifacts_recorder.on_did_create_browser_context(context)
+        contexts.append(context)
+        return context
+
+    yield new
+    for context in contexts:
+        _artifacts_recorder.on_will_close_browser_context(context)
+        context.close()
+    unexpected = [e for e in errors if not any(re.search(pattern, e) for pattern in expected)]
+    assert unexpected == [], "pages logged console errors"
+
+
+def _url(event):
+    return event.page.url if event.page else "(no page)"
+
+
+LIVE_CONTEXTS = pytest.StashKey[list]()
+EXPECTED_ERRORS = pytest.StashKey[list]()  # patterns of console errors a test expects
+
+
+@pytest.fixture
+def open_page(new_context, request):
+    """open_page(browser, url) -> a page in a fresh context of that browser.
+    Console errors fail the test (see new_context), except those matching a
+    pattern the test adds to open_page.expected_errors."""
 
     def opener(browser, url, ws_route=None, bypass_csp=False):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp)
-        contexts.append(context)
-        page = context.new_page()
+        page = new_context(browser=browser, bypass_csp=bypass_csp).new_page()
         if ws_route:
             page.route_web_socket(re.compile(r".*/socket\.io/.*"), ws_route)
-        page.on("console", lambda m: m.type == "error" and errors.append(f"{url}: {m.text}"))
-        page.on("pageerror", lambda e: errors.append(f"{url}: uncaught {e}"))
         page.goto(url)
         return page
 
-    opener.expected_errors = []
-    yield opener
-    for context in contexts:
-        context.close()
-    unexpected = [e for e in errors if not any(re.search(p, e) for p in opener.expected_errors)]
-    assert unexpected == [], "pages logged console errors"
+    opener.expected_errors = request.node.stash[EXPECTED_ERRORS]
+    return opener
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report says what each of its pages showed at that moment."""
+    report = yield
+    contexts = item.stash.get(LIVE_CONTEXTS, [])
+    if report.failed and call.when == "call" and contexts:
+        shown = [describe_page(page) for context in contexts for page in context.pages]
+        report.sections.append(("what the pages showed", "\n\n".join(shown) or "(no page open)"))
+    return report
 
 
 @pytest.fixture

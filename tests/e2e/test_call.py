@@ -3,6 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.harness.media import rgb_of
+from tests.harness.server import running_server
+
 from .checks import (
     expect_colour,
     expect_connected,
@@ -11,8 +14,6 @@ from .checks import (
     expect_remote_audio,
     expect_status,
 )
-from .media import rgb_of
-from .server import running_server
 
 RED, BLUE = rgb_of("red"), rgb_of("blue")
 

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.harness.media import rgb_of
+
 from .checks import expect_colour, expect_connected, expect_status
-from .media import rgb_of
 
 PEER_SCRIPT = Path(__file__).with_name("non_trickle_peer.js")
 

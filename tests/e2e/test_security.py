@@ -5,8 +5,9 @@ from urllib.parse import quote
 
 from playwright.sync_api import expect
 
+from tests.harness.media import rgb_of
+
 from .checks import expect_colour, expect_connected, expect_status
-from .media import rgb_of
 
 XSS = "<img src=x onerror=window.__pwned=1>"
 

@@ -2,8 +2,9 @@
 
 from playwright.sync_api import expect
 
+from tests.harness.media import rgb_of
+
 from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call, expect_no_remote_video, expect_status
-from .media import rgb_of
 
 RED, BLUE = rgb_of("red"), rgb_of("blue")
 
@@ -85,10 +86,10 @@ def test_step_5_plays_the_other_tabs_video(server, red_browser, blue_browser, op
     expect_in_call(caller, callee)
 
 
-def test_each_step_page_runs_the_code_it_shows(server, red_browser, open_page, room):
+def test_each_step_page_runs_the_code_it_shows(server, page, room):
     """The module the page loads is the text the page displays, line for line."""
     for step in range(1, 6):
-        page = open_page(red_browser, f"{server}/steps/{step}?room={room}-{step}")
+        page.goto(f"{server}/steps/{step}?room={room}-{step}")
         shown = page.evaluate(SHOWN_CODE)
         src = page.locator('script[type="module"]').get_attribute("src")
         loaded = page.evaluate("(src) => fetch(src).then((r) => r.text())", src)

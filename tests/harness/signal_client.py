@@ -1,6 +1,7 @@
 """Helpers for driving the /signal namespace through Flask-SocketIO's test client."""
 
-NS = "/signal"
+from signaling import NAMESPACE as NS
+
 NO_PAYLOAD = object()  # emit the event without any argument
 
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"}

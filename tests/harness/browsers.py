@@ -1,4 +1,4 @@
-"""Find a Chromium to drive: Playwright's own if installed, else the system one."""
+"""Which Chromium to drive, and how: Playwright's own if installed, else the system one."""
 
 import os
 import shutil
@@ -6,8 +6,9 @@ from pathlib import Path
 
 SYSTEM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
-# Headless, as root, offline, with fake media that needs no permission prompt,
-# and WebRTC allowed to use the loopback interface (tests run on lo only).
+# As root, offline, with fake media that needs no permission prompt, and
+# WebRTC allowed to use the loopback interface (tests run on lo only).
+# Headless or not is Playwright's choice (pytest --headed).
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -23,12 +24,17 @@ CHROMIUM_ARGS = [
 ]
 
 
-def chromium_executable(playwright):
+def camera_args(fake_video):
+    """Chromium's arguments for a browser whose camera shows this Y4M clip."""
+    return [*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={fake_video}"]
+
+
+def chromium_executable(browser_type):
     """None means Playwright's bundled Chromium; otherwise a path to launch."""
     chosen = os.environ.get("CHROMIUM_PATH")
     if chosen:
         return chosen
-    if Path(playwright.chromium.executable_path).exists():
+    if Path(browser_type.executable_path).exists():
         return None
     for name in SYSTEM_CANDIDATES:
         found = shutil.which(name)
@@ -40,8 +46,9 @@ def chromium_executable(playwright):
     )
 
 
-def launch(playwright, fake_video=None):
-    args = list(CHROMIUM_ARGS)
-    if fake_video:
-        args.append(f"--use-file-for-fake-video-capture={fake_video}")
-    return playwright.chromium.launch(executable_path=chromium_executable(playwright), args=args)
+def launch_options(browser_type, fake_video=None, **options):
+    """Launch options outside pytest (benchmarks, screenshots): the same browser as the tests."""
+    executable = chromium_executable(browser_type)
+    if executable:
+        options.setdefault("executable_path", executable)
+    return {**options, "args": camera_args(fake_video) if fake_video else list(CHROMIUM_ARGS)}

@@ -37,11 +37,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+import signaling
 from app import create_app
-from protocol import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS
-from ratelimit import Limits
+from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS
+from signaling.ratelimit import Limits
 
-NS = "/signal"
+NS = signaling.NAMESPACE
 TARGET_MESSAGES = 10_000
 EXAMPLES_PER_ROUND = 25  # rounds of Hypothesis examples are run until TARGET_MESSAGES is reached
 MAX_STEPS = 120  # hostile steps in one example: 10 to this many, about 65 on average
@@ -552,7 +553,7 @@ class Arena:
         self.app = CLEAN_APPS.pop() if CLEAN_APPS else create_app(
             {"ASYNC_MODE": "threading", "LIMITS": UNLIMITED, "MAX_ROOMS": MAX_ROOMS}
         )
-        self.registry = self.app.extensions["socketio"].server.namespace_handlers[NS].rooms
+        self.registry = signaling.of(self.app).rooms
         assert self.registry.room_count() == 0
         self.rooms = Rooms()
         self.honest = HonestPair(self.app)
@@ -827,7 +828,7 @@ def flooding_app():
 def test_a_flooding_client_is_rate_limited_then_disconnected_and_the_call_goes_on():
     limits = Limits()  # the defaults, as the app uses them
     app, honest, accomplice, flooder = flooding_app()
-    registry = app.extensions["socketio"].server.namespace_handlers[NS].rooms
+    registry = signaling.of(app).rooms
 
     started = time.monotonic()
     sent, relayed = flood(flooder, accomplice, honest)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from serving import apply_mask
+from serving.websocket_mask import apply_mask
 
 
 def mask_byte_by_byte(data, mask, offset=0):

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from lesson import Lesson, LessonError
-from tutorial import Tutorial
+from pages.content import Tutorial
+from pages.lesson import Lesson, LessonError
 
-STEPS_DIR = Path(__file__).resolve().parents[1] / "steps"
+STEPS_DIR = Path(__file__).resolve().parents[2] / "steps"
 STEP_COUNT = 5
 
 

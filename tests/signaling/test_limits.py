@@ -6,10 +6,11 @@ Each refusal reaches only the client that caused it; everyone else carries on.
 import logging
 
 import pytest
-from signal_helpers import NS, OFFER, Peer, error_event, refusal
 
+import signaling
 from app import create_app
-from ratelimit import ClientAllowance, Limits, TokenBucket
+from signaling.ratelimit import ClientAllowance, Limits, TokenBucket
+from tests.harness.signal_client import NS, OFFER, Peer, error_event, refusal
 
 KEY = "k" * 24
 
@@ -131,7 +132,7 @@ def test_an_unknown_event_gets_an_error(pair):
 
 def test_a_crash_in_a_handler_is_one_log_line_and_a_clear_error(app, pair, monkeypatch, caplog):
     caller, callee = pair("r")
-    rooms = app.extensions["socketio"].server.namespace_handlers[NS].rooms
+    rooms = signaling.of(app).rooms
 
     def broken(sid):
         raise RuntimeError("boom")

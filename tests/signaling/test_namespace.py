@@ -6,20 +6,18 @@ drains what the server has sent it so far, as (event, args) pairs.
 """
 
 import pytest
-from signal_helpers import (
+
+from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS
+from tests.harness.signal_client import (
     ANSWER,
     BYE,
     CANDIDATE,
     NO_PAYLOAD,
     OFFER,
-    Anything,
     candidate,
     error_event,
     refusal,
 )
-
-from protocol import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS, SignalingError
-from rooms import RoomRegistry
 
 # --- join -------------------------------------------------------------------
 
@@ -294,58 +292,3 @@ def test_the_last_member_leaving_deletes_the_room(pair, registry):
     assert registry.room_count() == 2
     callee.disconnect()
     assert registry.room_count() == 1
-
-
-# --- RoomRegistry on its own ------------------------------------------------
-
-
-def test_registry_join_returns_who_was_already_there():
-    rooms = RoomRegistry()
-
-    assert rooms.join("a", "r") == []
-    assert rooms.join("b", "r") == ["a"]
-    assert rooms.peers_of("a") == ["b"]
-    assert rooms.peers_of("b") == ["a"]
-
-
-def test_registry_refuses_beyond_capacity():
-    rooms = RoomRegistry(capacity=3)
-    for sid in "abc":
-        rooms.join(sid, "r")
-
-    with pytest.raises(SignalingError) as refused:
-        rooms.join("d", "r")
-
-    assert refused.value.code == "room-full"
-    assert "full" in refused.value.message
-    assert rooms.peers_of("a") == ["b", "c"]
-
-
-def test_registry_refuses_a_second_room_for_the_same_sid():
-    rooms = RoomRegistry()
-    rooms.join("a", "r1")
-
-    with pytest.raises(SignalingError) as refused:
-        rooms.join("a", "r2")
-
-    assert refused.value.code == "already-joined"
-    assert rooms.room_count() == 1
-
-
-def test_registry_leave_reports_the_room_and_who_remains():
-    rooms = RoomRegistry()
-    rooms.join("a", "r")
-    rooms.join("b", "r")
-
-    assert rooms.leave("a") == ("r", ["b"])
-    assert rooms.room_count() == 1
-    assert rooms.leave("b") == ("r", [])
-    assert rooms.room_count() == 0
-    assert rooms.leave("b") == (None, [])
-
-
-def test_registry_peers_of_a_stranger_is_an_error():
-    with pytest.raises(SignalingError) as refused:
-        RoomRegistry().peers_of("nobody")
-
-    assert refused.value.as_dict() == {"code": "not-in-room", "message": Anything(str)}

@@ -7,14 +7,13 @@ the registry is safe under threading and under eventlet's green threads alike.
 import hmac
 import threading
 
-from protocol import SignalingError
+from .protocol import SignalingError
 
 ROOM_CAPACITY = 2
-MAX_ROOMS = 10_000
 
 
 class RoomRegistry:
-    def __init__(self, capacity=ROOM_CAPACITY, max_rooms=MAX_ROOMS):
+    def __init__(self, max_rooms, capacity=ROOM_CAPACITY):
         self.capacity = capacity
         self.max_rooms = max_rooms
         self._members = {}  # room name -> list of sids, in order of arrival

@@ -8,10 +8,11 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
+import pages
 from app import create_app
-from protocol import ROOM_NAME
+from signaling.protocol import ROOM_NAME
 
-STEPS_DIR = Path(__file__).resolve().parents[1] / "steps"
+STEPS_DIR = Path(__file__).resolve().parents[2] / "steps"
 JS_MIMETYPES = {"text/javascript", "application/javascript"}
 XSS = "<script>alert(1)</script>"
 
@@ -113,7 +114,7 @@ def test_a_step_page_has_both_videos_and_runs_its_own_code(client):
 
 
 def test_a_step_page_highlights_exactly_the_new_lines(client, app):
-    lesson = app.extensions["tutorial"].lesson
+    lesson = pages.tutorial(app).lesson
     code = lesson.code(3).splitlines()
     new = [code[n - 1] for n in lesson.new_line_numbers(3)]
 
@@ -137,7 +138,7 @@ def test_the_lesson_js_of_a_step_is_the_code_as_of_that_step(client, app, number
 
     assert response.status_code == 200
     assert response.mimetype in JS_MIMETYPES
-    assert response.get_data(as_text=True) == app.extensions["tutorial"].lesson.code(number)
+    assert response.get_data(as_text=True) == pages.tutorial(app).lesson.code(number)
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,8 @@ never patch, or even be imported by, the pytest process.
 import asyncio
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import pytest
-
-pytest.importorskip("aiohttp", reason="socketio.AsyncClient needs aiohttp (requirements-dev.txt)")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-from signaling_load import CANDIDATES_PER_PEER, run_realistic, server_process  # noqa: E402
+from benchmarks.signaling_load import CANDIDATES_PER_PEER, run_realistic, server_process
 
 ROOMS = 50
 

@@ -19,21 +19,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import markdown
-from markupsafe import Markup
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import DiffLexer, JavascriptLexer
-
-from lesson import Lesson
+from .lesson import Lesson
+from .rendering import diff_html, javascript_html, render_markdown
 
 DEFAULT_LANGUAGE = "en"
 STEP_FOLDER = re.compile(r"(\d+)-([a-z0-9-]+)")
-
-
-def render_markdown(text):
-    html = markdown.markdown(text, extensions=["fenced_code", "codehilite", "tables"])
-    return Markup(html)
 
 
 @dataclass
@@ -90,15 +80,10 @@ class Tutorial:
 
     def code_html(self, number):
         """The step's code, highlighted, with the lines new in this step marked."""
-        formatter = HtmlFormatter(
-            cssclass="code",
-            linenos="inline",
-            hl_lines=self.lesson.new_line_numbers(number),
-        )
-        return Markup(highlight(self.lesson.code(number), JavascriptLexer(), formatter))
+        return javascript_html(self.lesson.code(number), self.lesson.new_line_numbers(number))
 
     def diff_html(self, number):
-        return Markup(highlight(self.lesson.diff(number), DiffLexer(), HtmlFormatter(cssclass="code")))
+        return diff_html(self.lesson.diff(number))
 
     def _load_steps(self):
         steps = []
@@ -115,8 +100,3 @@ class Tutorial:
     def _read_toml(self, name):
         path = self.root / name
         return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def pygments_css():
-    """Styles for highlighted code, generated rather than hand-written."""
-    return HtmlFormatter().get_style_defs([".code", ".codehilite"])

@@ -1,4 +1,4 @@
-"""The signaling server: a Socket.IO namespace that relays SDP and ICE inside rooms of two.
+"""The /signal namespace: joins, relays inside rooms of two, and refusals.
 
 The server never looks inside a session description; it checks that each
 message has one of the protocol's shapes (protocol.py), then forwards it,
@@ -14,10 +14,9 @@ import logging
 from flask import request
 from flask_socketio import Namespace
 
-from protocol import SignalingError, validate_join, validate_signal
-from ratelimit import ClientAllowance, Limits
-from rooms import RoomRegistry
-from safejson import UNREADABLE
+from .codec import UNREADABLE
+from .protocol import SignalingError, validate_join, validate_signal
+from .ratelimit import ClientAllowance
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +29,10 @@ ACKED_EVENTS = frozenset({"join", "leave"})
 class SignalingNamespace(Namespace):
     """Rooms of two: the first member waits, the second one's arrival starts the call."""
 
-    def __init__(self, namespace="/signal", rooms=None, limits=None):
+    def __init__(self, namespace, rooms, limits):
         super().__init__(namespace)
-        self.rooms = rooms or RoomRegistry()
-        self.limits = limits or Limits()
+        self.rooms = rooms
+        self.limits = limits
         self._allowances = {}  # sid -> ClientAllowance
 
     def trigger_event(self, event, *args):

@@ -1,0 +1,26 @@
+"""Markdown and highlighted code, as HTML (Python-Markdown and Pygments)."""
+
+import markdown
+from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import DiffLexer, JavascriptLexer
+
+
+def render_markdown(text):
+    return Markup(markdown.markdown(text, extensions=["fenced_code", "codehilite", "tables"]))
+
+
+def javascript_html(code, marked_lines=()):
+    """Code with line numbers; the 1-based `marked_lines` are highlighted."""
+    formatter = HtmlFormatter(cssclass="code", linenos="inline", hl_lines=list(marked_lines))
+    return Markup(highlight(code, JavascriptLexer(), formatter))
+
+
+def diff_html(diff):
+    return Markup(highlight(diff, DiffLexer(), HtmlFormatter(cssclass="code")))
+
+
+def code_css():
+    """Styles for highlighted code, generated rather than hand-written."""
+    return HtmlFormatter().get_style_defs([".code", ".codehilite"])

@@ -1,0 +1,75 @@
+"""The pages: the overview, the five steps, the finished call, and what they load."""
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from . import ice, language
+from .links import local_path, new_room_name
+from .rendering import code_css
+
+bp = Blueprint("pages", __name__)
+
+
+def tutorial():
+    return current_app.extensions["tutorial"]  # loaded by pages.init_app
+
+
+@bp.app_context_processor
+def page_context():
+    lang = language.current()
+    return {
+        "lang": lang,
+        "languages": tutorial().languages,
+        "t": tutorial().ui(lang),
+        "steps": tutorial().steps,
+    }
+
+
+@bp.get("/")
+def overview():
+    return render_template("overview.html", text=tutorial().page_text("overview", language.current()))
+
+
+@bp.get("/steps/<int:number>")
+def step(number):
+    found = tutorial().step(number) or abort(404)
+    if "room" not in request.args:
+        return redirect(url_for("pages.step", number=number, room=new_room_name()))
+    return render_template(
+        "step.html",
+        step=found,
+        room=request.args["room"],
+        explanation=found.explanation(language.current()),
+        code=tutorial().code_html(number),
+        diff=tutorial().diff_html(number),
+    )
+
+
+@bp.get("/steps/<int:number>/lesson.js")
+def step_code(number):
+    """Exactly the code the step page shows: the page runs what it teaches."""
+    tutorial().step(number) or abort(404)
+    return current_app.response_class(tutorial().lesson.code(number), mimetype="text/javascript")
+
+
+@bp.get("/call")
+def call():
+    if "room" not in request.args:
+        return redirect(url_for("pages.call", **request.args, room=new_room_name()))
+    return render_template(
+        "call.html",
+        room=request.args["room"],
+        text=tutorial().page_text("call", language.current()),
+        rtc_config=ice.rtc_configuration(current_app.config),
+    )
+
+
+@bp.get("/lang/<chosen>")
+def choose_language(chosen):
+    if chosen not in tutorial().languages:
+        abort(404)
+    return language.remember(redirect(local_path(request.args.get("next"))), chosen)
+
+
+@bp.get("/pygments.css")
+def code_styles():
+    return current_app.response_class(code_css(), mimetype="text/css")

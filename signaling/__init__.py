@@ -1,0 +1,77 @@
+"""The signaling server: a Socket.IO namespace that relays SDP and ICE inside rooms of two.
+
+    namespace.py   the /signal namespace: joins, relays, refusals
+    protocol.py    the shape of every message a client may send
+    rooms.py       who is in which room
+    ratelimit.py   each client's budget of messages and joins
+    codec.py       Socket.IO packets whose JSON the server cannot read become a refusal
+
+`init_app(app)` binds it all to a Flask app, in the style of a Flask extension.
+The app's config may override any of DEFAULTS; everything else is fixed here.
+"""
+
+from dataclasses import dataclass
+
+from flask_socketio import SocketIO
+
+from .codec import SignalingPacket
+from .namespace import SignalingNamespace
+from .ratelimit import Limits
+from .rooms import RoomRegistry
+
+NAMESPACE = "/signal"
+
+DEFAULTS = {
+    # None: the best async mode installed (eventlet, then threading).
+    "ASYNC_MODE": None,
+    # Origins other than the app's own that may open a Socket.IO connection.
+    "ALLOWED_ORIGINS": [],
+    # Limits (README, "Security and limits").
+    "LIMITS": Limits(),
+    "MAX_ROOMS": 10_000,
+    "MAX_MESSAGE_BYTES": 128 * 1024,  # larger messages close the connection
+}
+
+
+@dataclass(frozen=True)
+class Signaling:
+    """What init_app binds to an app: its Socket.IO server and the namespace."""
+
+    app: object
+    socketio: SocketIO
+    namespace: SignalingNamespace
+
+    @property
+    def rooms(self):
+        return self.namespace.rooms
+
+    def test_client(self, **kwargs):
+        """An in-process client connected to the namespace (Flask-SocketIO's test client)."""
+        return self.socketio.test_client(self.app, namespace=NAMESPACE, **kwargs)
+
+
+def init_app(app):
+    for name, value in DEFAULTS.items():
+        app.config.setdefault(name, value)
+    socketio = SocketIO(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        # None: only pages served by this app may connect (never "*").
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
+        max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
+        # Socket.IO packets only; Engine.IO keeps its own JSON (see codec.py).
+        serializer=SignalingPacket,
+        # One client's events are handled in the order they arrive. (The default
+        # runs each in its own thread or greenlet: cost, and a reordering race.)
+        async_handlers=False,
+    )
+    rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
+    namespace = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"])
+    socketio.on_namespace(namespace)
+    app.extensions["signaling"] = Signaling(app, socketio, namespace)
+    return app.extensions["signaling"]
+
+
+def of(app):
+    """The Signaling that init_app bound to this app."""
+    return app.extensions["signaling"]

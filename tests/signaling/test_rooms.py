@@ -1,0 +1,59 @@
+"""The room registry on its own: who is in which room."""
+
+import pytest
+
+from signaling.protocol import SignalingError
+from signaling.rooms import RoomRegistry
+from tests.harness.signal_client import Anything
+
+
+def test_join_returns_who_was_already_there():
+    rooms = RoomRegistry(max_rooms=10)
+
+    assert rooms.join("a", "r") == []
+    assert rooms.join("b", "r") == ["a"]
+    assert rooms.peers_of("a") == ["b"]
+    assert rooms.peers_of("b") == ["a"]
+
+
+def test_refuses_beyond_capacity():
+    rooms = RoomRegistry(max_rooms=10, capacity=3)
+    for sid in "abc":
+        rooms.join(sid, "r")
+
+    with pytest.raises(SignalingError) as refused:
+        rooms.join("d", "r")
+
+    assert refused.value.code == "room-full"
+    assert "full" in refused.value.message
+    assert rooms.peers_of("a") == ["b", "c"]
+
+
+def test_refuses_a_second_room_for_the_same_sid():
+    rooms = RoomRegistry(max_rooms=10)
+    rooms.join("a", "r1")
+
+    with pytest.raises(SignalingError) as refused:
+        rooms.join("a", "r2")
+
+    assert refused.value.code == "already-joined"
+    assert rooms.room_count() == 1
+
+
+def test_leave_reports_the_room_and_who_remains():
+    rooms = RoomRegistry(max_rooms=10)
+    rooms.join("a", "r")
+    rooms.join("b", "r")
+
+    assert rooms.leave("a") == ("r", ["b"])
+    assert rooms.room_count() == 1
+    assert rooms.leave("b") == ("r", [])
+    assert rooms.room_count() == 0
+    assert rooms.leave("b") == (None, [])
+
+
+def test_peers_of_a_stranger_is_an_error():
+    with pytest.raises(SignalingError) as refused:
+        RoomRegistry(max_rooms=10).peers_of("nobody")
+
+    assert refused.value.as_dict() == {"code": "not-in-room", "message": Anything(str)}
