@@ -1,11 +1,13 @@
-"""Raw frames against the real server (eventlet, a subprocess): input no browser would
-send is refused with a clear error, or cuts off only its own connection."""
+"""Raw packets against the real server (eventlet, a subprocess), over both Engine.IO
+transports: input no browser would send is refused with a clear error, or cuts off
+only its own connection."""
 
 import base64
 import json
 import os
 import socket
 import struct
+import urllib.request
 
 import pytest
 
@@ -77,6 +79,44 @@ class RawSocketIO:
         self.send_text(f"42/signal,{json.dumps([name, *args])}".encode())
 
 
+class RawPolling:
+    """Engine.IO's HTTP long-polling by hand: a POST carries packets, a GET returns them."""
+
+    SEPARATOR = "\x1e"  # between packets in one HTTP body
+
+    def __init__(self, url):
+        handshake = f"{url}/socket.io/?EIO=4&transport=polling"
+        opened = self._request(handshake)
+        assert opened.startswith("0{"), opened  # Engine.IO open
+        self.url = f"{handshake}&sid={json.loads(opened[1:])['sid']}"
+        self.pending = []
+        self.send_text(b"40/signal,")
+        assert self.receive().startswith("40/signal,")
+
+    def _request(self, url, data=None):
+        headers = {"Content-Type": "text/plain;charset=UTF-8"}
+        with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=30) as response:
+            return response.read().decode()
+
+    def send_text(self, payload):
+        assert self._request(self.url, payload) == "OK"
+
+    def receive(self):
+        while not self.pending:
+            self.pending = self._request(self.url).split(self.SEPARATOR)
+        packet = self.pending.pop(0)
+        if packet == "2":  # Engine.IO ping
+            self.send_text(b"3")
+            return self.receive()
+        return packet
+
+    def event(self, name, *args):
+        self.send_text(f"42/signal,{json.dumps([name, *args])}".encode())
+
+
+TRANSPORTS = {"websocket": RawSocketIO, "polling": RawPolling}
+
+
 @pytest.fixture(scope="module")
 def server():
     with running_server("eventlet") as url:
@@ -97,8 +137,9 @@ def error_of(frame):
     ],
     ids=["nested 5,000 deep", "150-digit number", "broken JSON"],
 )
-def test_unreadable_json_gets_a_clear_error_and_the_socket_lives_on(server, packet):
-    client = RawSocketIO(server)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_unreadable_json_gets_a_clear_error_and_the_socket_lives_on(server, packet, transport):
+    client = TRANSPORTS[transport](server)
     client.send_text(packet)
     assert error_of(client.receive()) == "unreadable"
     client.event("signal", {"type": "bye"})

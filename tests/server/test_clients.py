@@ -1,0 +1,100 @@
+"""Standard Socket.IO clients speak to the real server with their default options.
+
+The official clients start on HTTP long-polling and then upgrade to WebSocket.
+Each client here joins a room, relays an offer to the other member, and leaves,
+under both async modes the server runs in (a subprocess, as a learner starts it).
+"""
+
+import queue
+import time
+import uuid
+
+import pytest
+import socketio
+
+from signaling import NAMESPACE
+from tests.harness.server import running_server
+from tests.harness.signal_client import OFFER
+
+# None: the client's default (polling first, then the upgrade).
+TRANSPORTS = {"default": None, "polling only": ["polling"], "websocket only": ["websocket"]}
+WAIT = 10  # seconds: a generous bound for one message on loopback
+
+
+@pytest.fixture(scope="module", params=["eventlet", "threading"])
+def server(request):
+    with running_server(request.param) as url:
+        yield url
+
+
+class Listener:
+    """A python-socketio Client whose server events are queued, in order of arrival."""
+
+    def __init__(self, transports):
+        self.client = socketio.Client(reconnection=False)
+        self.events = queue.Queue()
+        for event in ("peer-joined", "peer-left", "signal", "error"):
+            self.client.on(event, self._queue(event), namespace=NAMESPACE)
+
+    def _queue(self, event):
+        return lambda *args: self.events.put((event, list(args)))
+
+    def next_event(self):
+        return self.events.get(timeout=WAIT)
+
+    def call(self, event, *args):
+        return self.client.call(event, *args, namespace=NAMESPACE, timeout=WAIT)
+
+
+@pytest.fixture
+def connect(server):
+    """connect(transports) -> a Listener connected to /signal; all disconnect at the end."""
+    opened = []
+
+    def connect(transports):
+        listener = Listener(transports)
+        listener.client.connect(server, namespaces=[NAMESPACE], transports=transports, wait_timeout=WAIT)
+        opened.append(listener)
+        return listener
+
+    yield connect
+    for listener in opened:
+        listener.client.disconnect()
+
+
+def wait_for_websocket(client):
+    """The upgrade happens in the background after connecting; wait for it to finish."""
+    deadline = time.monotonic() + WAIT
+    while client.transport() != "websocket":
+        assert time.monotonic() < deadline, f"still on {client.transport()} after {WAIT} s"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+def test_a_client_joins_relays_and_leaves(connect, transports):
+    caller, callee = connect(transports), connect(transports)
+    room = f"clients-{uuid.uuid4().hex}"
+
+    assert caller.call("join", {"room": room}) == {"ok": True, "role": "caller", "peers": 0}
+    assert callee.call("join", {"room": room}) == {"ok": True, "role": "callee", "peers": 1}
+    assert caller.next_event() == ("peer-joined", [{}])
+
+    callee.client.emit("signal", OFFER, namespace=NAMESPACE)
+    assert caller.next_event() == ("signal", [OFFER])
+
+    assert callee.call("leave") == {"ok": True}
+    assert caller.next_event() == ("peer-left", [{}])
+    assert caller.events.empty() and callee.events.empty()  # nothing else, to either side
+
+
+def test_the_default_client_upgrades_to_websocket_and_keeps_relaying(connect):
+    caller, callee = connect(None), connect(None)
+    for listener in (caller, callee):
+        wait_for_websocket(listener.client)
+
+    room = f"upgraded-{uuid.uuid4().hex}"
+    assert caller.call("join", {"room": room})["ok"]
+    assert callee.call("join", {"room": room})["ok"]
+    assert caller.next_event() == ("peer-joined", [{}])
+    callee.client.emit("signal", OFFER, namespace=NAMESPACE)
+    assert caller.next_event() == ("signal", [OFFER])
