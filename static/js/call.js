@@ -3,6 +3,10 @@
 // signaling server that restarts, both sides negotiating at once ("perfect
 // negotiation"), ICE restarts, and ICE servers from the server's config.
 // Read the step pages first; the page's text explains each addition.
+// This file keeps the room, the socket and the buttons; negotiation.js keeps
+// the peer connection.
+
+import { createNegotiation } from './negotiation.js';
 
 const config = JSON.parse(document.getElementById('call-config').textContent);
 const say = JSON.parse(document.getElementById('call-strings').textContent);
@@ -15,24 +19,12 @@ const micButton = document.getElementById('toggle-mic');
 const cameraButton = document.getElementById('toggle-camera');
 const params = new URLSearchParams(location.search);
 const room = params.get('room');
-const key = privateRoomKey();
 
 let stream;
-let pc;
-let earlyCandidates = [];
+let negotiation;
+let socket;
 let wantToBeInRoom = true; // false after hang-up, until "Join again"
-let joined = false;
 let everJoined = false; // a refused join after that is a reconnection, worth retrying
-let peerPresent = false;
-// Perfect negotiation: if both sides offer at once, the polite one (the
-// newcomer) gives way and the impolite one (already in the room) ignores the
-// other's offer.
-let polite = false;
-let makingOffer = false;
-let ignoreOffer = false;
-let isSettingRemoteAnswerPending = false;
-let descriptionSent = false; // until then, our candidates ride inside the SDP
-let negotiationPending = false; // needed while we were out of the room
 
 function setStatus(name, detail = '') {
   status.textContent = `${say.status[name]} ${detail}`.trim();
@@ -52,139 +44,15 @@ function privateRoomKey() {
   return fragment.get('key');
 }
 
-// A peer connection carries one call. When that call ends, the next one
-// starts on a fresh connection that already has our tracks.
-function newPeerConnection() {
-  pc?.close();
-  pc = new RTCPeerConnection({
-    ...config,
-    // One transport for audio and video: half the candidates and checks.
-    bundlePolicy: 'max-bundle',
-    // Start gathering candidates now, not when the call starts.
-    iceCandidatePoolSize: 1,
-  });
-  window.pc = pc;
-  earlyCandidates = [];
-  descriptionSent = false;
-  negotiationPending = false;
-  makingOffer = false;
-  ignoreOffer = false;
-  remoteVideo.srcObject = null;
-  pc.ontrack = ({ streams }) => {
-    remoteVideo.srcObject = streams[0];
-  };
-  pc.onicecandidate = ({ candidate }) => {
-    if (candidate && descriptionSent) send({ type: 'candidate', candidate: candidate.toJSON() });
-  };
-  pc.onnegotiationneeded = negotiate;
-  pc.oniceconnectionstatechange = watchIce;
-  pc.onconnectionstatechange = () => {
-    if (pc.connectionState === 'connected') setStatus('connected');
-    if (pc.connectionState === 'failed') setStatus('failed');
-  };
-  for (const track of stream.getTracks()) {
-    pc.addTrack(track, stream);
-  }
-}
-
-// A network change can break the path; an ICE restart gathers new candidates
-// and may find another. "disconnected" can heal by itself, so give it a moment;
-// "failed" will not.
-const ICE_GRACE_MS = 3000;
-let iceTimer;
-
-function watchIce() {
-  clearTimeout(iceTimer);
-  const state = pc.iceConnectionState;
-  if (state === 'failed') pc.restartIce();
-  if (state === 'disconnected') {
-    const watched = pc;
-    iceTimer = setTimeout(() => {
-      if (watched === pc && pc.iceConnectionState === 'disconnected') pc.restartIce();
-    }, ICE_GRACE_MS);
-  }
-}
-
-function inCall() {
-  return pc.remoteDescription !== null && pc.connectionState !== 'closed';
-}
+const key = privateRoomKey();
 
 function send(message) {
   socket.emit('signal', message);
 }
 
-// localDescription holds every candidate gathered so far; later ones trickle.
-function sendLocalDescription() {
-  send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp });
-  descriptionSent = true;
-}
-
-// Called whenever the connection needs (re)negotiating. Alone in the room, we
-// still make the offer, so it is ready the moment someone arrives.
-async function negotiate() {
-  if (!joined) {
-    // Before the first call, joining decides who offers; in a call, this
-    // renegotiation must go out once we are back in the room.
-    negotiationPending = inCall();
-    return;
-  }
-  negotiationPending = false;
-  try {
-    makingOffer = true;
-    await pc.setLocalDescription();
-    if (peerPresent) sendLocalDescription();
-  } finally {
-    makingOffer = false;
-  }
-}
-
-async function receiveDescription(description) {
-  if (description.type === 'offer' && fromAnotherConnection(description)) {
-    // The side that stayed starts every new call itself, so for it this is a
-    // late offer from a connection the other side has already replaced.
-    if (!polite) return;
-    newPeerConnection(); // the other side started over while we were away: so do we
-  }
-  const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || isSettingRemoteAnswerPending);
-  const collision = description.type === 'offer' && !readyForOffer;
-  ignoreOffer = !polite && collision;
-  if (ignoreOffer) return;
-  // For the polite side, this rolls back its own offer if there was one.
-  isSettingRemoteAnswerPending = description.type === 'answer';
-  await pc.setRemoteDescription(description);
-  isSettingRemoteAnswerPending = false;
-  for (const candidate of earlyCandidates.splice(0)) {
-    await addCandidateIfItFits(candidate);
-  }
-  if (description.type === 'offer') {
-    setStatus('answering');
-    await pc.setLocalDescription();
-    sendLocalDescription();
-  }
-}
-
-// Each connection has its own DTLS certificate, named by its fingerprint.
-function fromAnotherConnection(description) {
-  const fingerprint = (sdp) => /a=fingerprint:(.+)/.exec(sdp)?.[1].trim();
-  return pc.remoteDescription !== null && fingerprint(description.sdp) !== fingerprint(pc.remoteDescription.sdp);
-}
-
-async function receiveCandidate(candidate) {
-  if (!pc.remoteDescription) {
-    earlyCandidates.push(candidate);
-  } else {
-    await addCandidateIfItFits(candidate);
-  }
-}
-
-// Candidates of an offer we ignored, or of an ICE generation just replaced,
-// no longer fit; that is expected, and the others still count.
-async function addCandidateIfItFits(candidate) {
-  try {
-    await pc.addIceCandidate(candidate);
-  } catch (error) {
-    if (!ignoreOffer) console.warn('Skipped an ICE candidate that does not fit:', error.message);
-  }
+function showConnectionState(state) {
+  if (state === 'connected') setStatus('connected');
+  if (state === 'failed') setStatus('failed');
 }
 
 function join() {
@@ -203,40 +71,27 @@ function join() {
       status.dataset.state = reply.error.code;
       return;
     }
-    joined = true;
     everJoined = true;
     hangUpButton.disabled = false;
-    peerPresent = reply.peers > 0;
-    polite = peerPresent; // the newcomer is the polite peer
-    if (inCall()) {
+    const peerPresent = reply.peers > 0;
+    if (negotiation.inCall()) {
       setStatus('connected'); // back after a signaling outage; the call never stopped
     } else {
       setStatus(peerPresent ? 'answering' : 'waiting');
     }
-    // Alone, prepare the offer; in a call, finish a renegotiation (an ICE
-    // restart, say) that came up while the server was away.
-    const offerNow = (!peerPresent && !inCall()) || negotiationPending;
-    if (offerNow && pc.signalingState === 'stable') negotiate();
+    negotiation.joinedRoom(peerPresent);
   });
 }
 
 async function peerJoined() {
-  peerPresent = true;
-  polite = false;
-  // Back after a signaling outage, the call goes on: send only an offer
-  // that is waiting; a new peer gets called.
-  if (!inCall()) setStatus('calling');
-  if (pc.signalingState === 'have-local-offer' && !makingOffer) {
-    sendLocalDescription();
-  } else if (pc.signalingState === 'stable' && !inCall()) {
-    await negotiate();
-  } // else: an offer is being made right now and negotiate() will send it
+  // Back after a signaling outage, the call goes on; a new peer gets called.
+  if (!negotiation.inCall()) setStatus('calling');
+  await negotiation.peerJoined();
 }
 
 // The other side hung up or went away: drop the call, keep the room.
 function peerGone() {
-  peerPresent = false;
-  if (pc.remoteDescription || descriptionSent) newPeerConnection();
+  negotiation.peerLeft();
   setStatus('peer_left');
 }
 
@@ -244,10 +99,8 @@ function hangUp() {
   send({ type: 'bye' });
   socket.emit('leave');
   wantToBeInRoom = false;
-  joined = false;
   everJoined = false;
-  peerPresent = false;
-  newPeerConnection();
+  negotiation.hangUp();
   setStatus('hung_up');
   hangUpButton.disabled = true;
   rejoinButton.hidden = false;
@@ -277,24 +130,35 @@ try {
 }
 localVideo.srcObject = stream;
 document.getElementById('second-tab').href = location.href; // with a private room's key
-newPeerConnection();
+negotiation = createNegotiation({
+  configuration: config,
+  stream,
+  send,
+  onRemoteStream: (remote) => {
+    remoteVideo.srcObject = remote;
+  },
+  onConnectionState: showConnectionState,
+  onAnswering: () => setStatus('answering'),
+});
+// The tests and the console read the current connection here.
+Object.defineProperty(window, 'pc', { get: () => negotiation.pc });
 
 // Straight to WebSocket: the default starts with HTTP long-polling and then
 // upgrades, and messages sent during the upgrade wait tens of milliseconds.
-const socket = io('/signal', { transports: ['websocket'] });
+socket = io('/signal', { transports: ['websocket'] });
 socket.on('connect', () => {
   if (wantToBeInRoom) join();
 });
 socket.on('disconnect', () => {
   // The server forgets us; the call itself is peer to peer and carries on.
-  joined = false;
+  negotiation.signalingLost();
   if (wantToBeInRoom) setStatus('reconnecting');
 });
 socket.on('peer-joined', peerJoined);
 socket.on('peer-left', peerGone);
 socket.on('signal', async (message) => {
-  if (message.type === 'offer' || message.type === 'answer') await receiveDescription(message);
-  else if (message.type === 'candidate') await receiveCandidate(message.candidate);
+  if (message.type === 'offer' || message.type === 'answer') await negotiation.receiveDescription(message);
+  else if (message.type === 'candidate') await negotiation.receiveCandidate(message.candidate);
   else if (message.type === 'bye') peerGone();
 });
 socket.on('error', (error) => {

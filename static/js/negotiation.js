@@ -1,0 +1,209 @@
+// The call's negotiation: one RTCPeerConnection per call, "perfect
+// negotiation" of its offers and answers, the candidates that arrive early,
+// and ICE restarts. The page reports what happens in the room and passes on
+// the signaling messages; this sends its own through send() and reports what
+// the page should show through the on...() callbacks.
+
+// A network change can break the path; an ICE restart gathers new candidates
+// and may find another. "disconnected" can heal by itself, so give it a moment;
+// "failed" will not.
+const ICE_GRACE_MS = 3000;
+
+// Each connection has its own DTLS certificate, named by its fingerprint.
+function fingerprint(sdp) {
+  return /a=fingerprint:(.+)/.exec(sdp)?.[1].trim();
+}
+
+// Creates the first peer connection at once. onRemoteStream(stream) gets null
+// when a call ends; onConnectionState(state) gets each connectionState;
+// onAnswering() runs when an offer arrives and we are about to answer it.
+export function createNegotiation({ configuration, stream, send, onRemoteStream, onConnectionState, onAnswering }) {
+  let pc;
+  let earlyCandidates = [];
+  let joined = false;
+  let peerPresent = false;
+  // Perfect negotiation: if both sides offer at once, the polite one (the
+  // newcomer) gives way and the impolite one (already in the room) ignores the
+  // other's offer.
+  let polite = false;
+  let makingOffer = false;
+  let ignoreOffer = false;
+  let isSettingRemoteAnswerPending = false;
+  let descriptionSent = false; // until then, our candidates ride inside the SDP
+  let negotiationPending = false; // needed while we were out of the room
+  let iceTimer;
+
+  function inCall() {
+    return pc.remoteDescription !== null && pc.connectionState !== 'closed';
+  }
+
+  function watchIce() {
+    clearTimeout(iceTimer);
+    const state = pc.iceConnectionState;
+    if (state === 'failed') pc.restartIce();
+    if (state === 'disconnected') {
+      const watched = pc;
+      iceTimer = setTimeout(() => {
+        if (watched === pc && pc.iceConnectionState === 'disconnected') pc.restartIce();
+      }, ICE_GRACE_MS);
+    }
+  }
+
+  // localDescription holds every candidate gathered so far; later ones trickle.
+  function sendLocalDescription() {
+    send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp });
+    descriptionSent = true;
+  }
+
+  // Called whenever the connection needs (re)negotiating. Alone in the room, we
+  // still make the offer, so it is ready the moment someone arrives.
+  async function negotiate() {
+    if (!joined) {
+      // Before the first call, joining decides who offers; in a call, this
+      // renegotiation must go out once we are back in the room.
+      negotiationPending = inCall();
+      return;
+    }
+    negotiationPending = false;
+    try {
+      makingOffer = true;
+      await pc.setLocalDescription();
+      if (peerPresent) sendLocalDescription();
+    } finally {
+      makingOffer = false;
+    }
+  }
+
+  // A peer connection carries one call. When that call ends, the next one
+  // starts on a fresh connection that already has our tracks.
+  function newPeerConnection() {
+    pc?.close();
+    pc = new RTCPeerConnection({
+      ...configuration,
+      // One transport for audio and video: half the candidates and checks.
+      bundlePolicy: 'max-bundle',
+      // Start gathering candidates now, not when the call starts.
+      iceCandidatePoolSize: 1,
+    });
+    earlyCandidates = [];
+    descriptionSent = false;
+    negotiationPending = false;
+    makingOffer = false;
+    ignoreOffer = false;
+    onRemoteStream(null);
+    pc.ontrack = ({ streams }) => {
+      onRemoteStream(streams[0]);
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate && descriptionSent) send({ type: 'candidate', candidate: candidate.toJSON() });
+    };
+    pc.onnegotiationneeded = negotiate;
+    pc.oniceconnectionstatechange = watchIce;
+    pc.onconnectionstatechange = () => onConnectionState(pc.connectionState);
+    for (const track of stream.getTracks()) {
+      pc.addTrack(track, stream);
+    }
+  }
+
+  function fromAnotherConnection(description) {
+    return pc.remoteDescription !== null && fingerprint(description.sdp) !== fingerprint(pc.remoteDescription.sdp);
+  }
+
+  // Candidates of an offer we ignored, or of an ICE generation just replaced,
+  // no longer fit; that is expected, and the others still count.
+  async function addCandidateIfItFits(candidate) {
+    try {
+      await pc.addIceCandidate(candidate);
+    } catch (error) {
+      if (!ignoreOffer) console.warn('Skipped an ICE candidate that does not fit:', error.message);
+    }
+  }
+
+  async function receiveDescription(description) {
+    if (description.type === 'offer' && fromAnotherConnection(description)) {
+      // The side that stayed starts every new call itself, so for it this is a
+      // late offer from a connection the other side has already replaced.
+      if (!polite) return;
+      newPeerConnection(); // the other side started over while we were away: so do we
+    }
+    const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || isSettingRemoteAnswerPending);
+    const collision = description.type === 'offer' && !readyForOffer;
+    ignoreOffer = !polite && collision;
+    if (ignoreOffer) return;
+    // For the polite side, this rolls back its own offer if there was one.
+    isSettingRemoteAnswerPending = description.type === 'answer';
+    await pc.setRemoteDescription(description);
+    isSettingRemoteAnswerPending = false;
+    for (const candidate of earlyCandidates.splice(0)) {
+      await addCandidateIfItFits(candidate);
+    }
+    if (description.type === 'offer') {
+      onAnswering();
+      await pc.setLocalDescription();
+      sendLocalDescription();
+    }
+  }
+
+  async function receiveCandidate(candidate) {
+    if (!pc.remoteDescription) {
+      earlyCandidates.push(candidate);
+    } else {
+      await addCandidateIfItFits(candidate);
+    }
+  }
+
+  // In the room; peerAlreadyThere makes us the newcomer, the polite peer.
+  function joinedRoom(peerAlreadyThere) {
+    joined = true;
+    peerPresent = peerAlreadyThere;
+    polite = peerAlreadyThere;
+    // Alone, prepare the offer; in a call, finish a renegotiation (an ICE
+    // restart, say) that came up while the server was away.
+    const offerNow = (!peerPresent && !inCall()) || negotiationPending;
+    if (offerNow && pc.signalingState === 'stable') negotiate();
+  }
+
+  // Out of the room until joinedRoom() again; a call in progress carries on.
+  function signalingLost() {
+    joined = false;
+  }
+
+  async function peerJoined() {
+    peerPresent = true;
+    polite = false;
+    // Back after a signaling outage, send only an offer that is waiting; a
+    // new peer gets called.
+    if (pc.signalingState === 'have-local-offer' && !makingOffer) {
+      sendLocalDescription();
+    } else if (pc.signalingState === 'stable' && !inCall()) {
+      await negotiate();
+    } // else: an offer is being made right now and negotiate() will send it
+  }
+
+  // The other side hung up or went away: drop the call, be ready for the next.
+  function peerLeft() {
+    peerPresent = false;
+    if (pc.remoteDescription || descriptionSent) newPeerConnection();
+  }
+
+  function hangUp() {
+    joined = false;
+    peerPresent = false;
+    newPeerConnection();
+  }
+
+  newPeerConnection();
+  return {
+    get pc() {
+      return pc;
+    },
+    inCall,
+    receiveDescription,
+    receiveCandidate,
+    joinedRoom,
+    signalingLost,
+    peerJoined,
+    peerLeft,
+    hangUp,
+  };
+}
