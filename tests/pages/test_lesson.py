@@ -1,6 +1,7 @@
 """Cutting "the code as of step N" out of steps/lesson.js."""
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,12 @@ def line_containing(lesson, step, fragment):
 # --- the real lesson --------------------------------------------------------
 
 
-def test_the_lesson_has_five_steps(lesson):
-    assert lesson.step_count == STEP_COUNT
-    assert Lesson.from_file(STEPS_DIR / "lesson.js", STEP_COUNT).code(5) == lesson.code(5)
+def test_the_lesson_has_a_step_for_each_step_folder_and_each_adds_code(lesson):
+    folders = sorted(p.name for p in STEPS_DIR.iterdir() if p.is_dir())
+    assert folders == ["1-connect", "2-camera", "3-offer", "4-answer", "5-ontrack"]
+    assert lesson.step_count == len(folders)
+    for step in range(1, STEP_COUNT + 1):
+        assert lesson.new_line_numbers(step), f"step {step} adds no code"
 
 
 @pytest.mark.parametrize(
@@ -285,5 +289,12 @@ def test_malformed_sources_are_rejected(source, message):
         Lesson(source, 3)
 
 
-def test_a_lesson_error_is_a_value_error():
-    assert issubclass(LessonError, ValueError)
+def test_a_broken_lesson_stops_the_app_loading_and_names_the_line(tmp_path):
+    shutil.copytree(STEPS_DIR, tmp_path / "steps")
+    lesson_js = tmp_path / "steps" / "lesson.js"
+    lesson_js.write_text("const a = 1;\n// [step 2+]\nconst b = 2;\n", encoding="utf-8")
+    with pytest.raises(LessonError, match="the last block is not closed"):
+        Tutorial(tmp_path / "steps")
+    lesson_js.write_text("// [step 9]\nx\n// [/step]\n", encoding="utf-8")
+    with pytest.raises(LessonError, match="line 1: steps 9-9 are out of range"):
+        Tutorial(tmp_path / "steps")

@@ -9,8 +9,8 @@ import pytest
 
 import signaling
 from app import create_app
-from signaling.ratelimit import ClientAllowance, Limits, TokenBucket
-from tests.harness.signal_client import NS, OFFER, Peer, error_event, refusal
+from signaling.ratelimit import Limits
+from tests.harness.signal_client import BYE, NS, OFFER, Peer, candidate, error_event, refusal
 
 KEY = "k" * 24
 
@@ -61,30 +61,19 @@ def test_the_number_of_rooms_is_limited(connect):
     assert connect().join("a")["ok"]
 
 
-def test_token_bucket_refills_at_its_rate():
-    now = [0.0]
-    bucket = TokenBucket(rate=2, burst=2, clock=lambda: now[0])
-    assert [bucket.take() for _ in range(3)] == [True, True, False]
-    now[0] += 0.5  # one token back
-    assert [bucket.take() for _ in range(2)] == [True, False]
-    now[0] += 100  # never more than the burst
-    assert [bucket.take() for _ in range(3)] == [True, True, False]
-
-
-def test_allowance_counts_strikes_until_exhausted():
-    allowance = ClientAllowance(Limits(messages_per_second=1e-9, message_burst=1, flood_strikes=2))
-    assert allowance.allow_message()
-    assert not allowance.allow_message()
-    assert not allowance.exhausted
-    assert not allowance.allow_message()
-    assert allowance.exhausted
-
-
-def test_the_default_limits_let_a_browser_burst_of_candidates_through():
-    limits = Limits()
-    # An offer, an answer and about 20 candidates each way arrive within a second.
-    assert limits.message_burst >= 2 + 20 + 10
-    assert limits.joins_per_minute >= 3
+@pytest.mark.parametrize("config", [{}], ids=["default limits"])
+def test_the_default_limits_let_a_whole_call_setup_through_at_once(pair):
+    """A browser sends its description, then 20-30 candidates within a second,
+    and one side may renegotiate right away: none of it may be refused."""
+    caller, callee = pair("r")
+    burst = [OFFER, *[candidate(candidate=f"candidate:{n} 1 udp 1 127.0.0.1 {5000 + n} typ host")
+                      for n in range(30)], OFFER, BYE]
+    for message in burst:
+        caller.signal(message)
+    for message in burst[:-1]:
+        callee.signal(message)
+    assert callee.received() == [("signal", [message]) for message in burst]
+    assert caller.received() == [("signal", [message]) for message in burst[:-1]]
 
 
 # --- private rooms ---------------------------------------------------------------------
