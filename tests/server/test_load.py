@@ -3,7 +3,7 @@ at the right client.
 
 50 rooms start over 2 s; each is one call's signaling between two socketio.AsyncClient
 peers (offer and answer of ~5 KB, 20 candidates each, bye), exactly as
-benchmarks/signaling_load.py runs it (part 1). The server is a subprocess: eventlet must
+benchmarks/realistic.py runs it. The server is a subprocess: eventlet must
 never patch, or even be imported by, the pytest process.
 """
 
