@@ -10,9 +10,27 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from collections import Counter
 from pathlib import Path
+
+import socketio
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout the server runs from
+
+
+def _folders_to_strip():
+    """Where the server's modules live, so a function reads `eventlet/websocket.py`, not
+    its whole path. The server runs with this interpreter, from this checkout."""
+    paths = sysconfig.get_paths()
+    folders = {paths["purelib"], paths["platlib"], paths["stdlib"], paths["platstdlib"],
+               str(Path(socketio.__file__).parents[1]), str(ROOT)}
+    return sorted((folder.rstrip(os.sep) + os.sep for folder in folders), key=len, reverse=True)
+
+
+STRIP = _folders_to_strip()
+OURS = {package: f"{ROOT / package}{os.sep}" for package in ("signaling", "serving")}
 
 
 def add_arguments(parser):
@@ -32,8 +50,8 @@ CATEGORIES = [
     ("WebSocket framing, other (eventlet.websocket)", lambda f: "eventlet/websocket.py" in f),
     ("WebSocket framing (simple-websocket, wsproto)", lambda f: "simple_websocket/" in f or "wsproto/" in f),
     ("JSON encode/decode", lambda f: "/json/" in f),
-    ("our namespace (signaling, protocol, rooms, ratelimit)", lambda f: any(s in f for s in (
-        "main/signaling.py", "main/protocol.py", "main/rooms.py", "main/ratelimit.py"))),
+    ("our namespace (signaling/)", lambda f: OURS["signaling"] in f),
+    ("our server tuning (serving/, e.g. its WebSocket unmasking)", lambda f: OURS["serving"] in f),
     ("Socket.IO / Engine.IO packets and dispatch", lambda f: "/socketio/" in f or "/engineio/" in f),
     ("Flask / Flask-SocketIO request context", lambda f: "/flask/" in f or "/flask_socketio/" in f
         or "/werkzeug/" in f),
@@ -54,6 +72,14 @@ def categorise(stack):
             if test(frame):
                 return label
     return "other"
+
+
+def short_place(where):
+    """A file path without the folder it was installed in."""
+    for folder in STRIP:
+        if where.startswith(folder):
+            return where[len(folder):]
+    return where
 
 
 def read_profile(path):
@@ -80,10 +106,7 @@ def read_profile(path):
                 leaves["(no Python frame)"] += n
                 continue
             function, _, where = leaf.partition(" (")
-            where = where.rsplit(":", 1)[0]
-            for prefix in ("site-packages/", "python3.11/", "main/"):
-                where = where.split(prefix, 1)[-1]
-            leaves[f"{function} ({where})"] += n
+            leaves[f"{function} ({short_place(where.rsplit(':', 1)[0])})"] += n
     return total, shares, inclusive, leaves
 
 
