@@ -7,7 +7,7 @@ second page sends `join` to the signaling server:
   - until both remote videos have presented their first frame.
 
 Run it where the media stays on loopback (as root, on these machines):
-    unshare -n sh -c 'ip link set lo up && exec python benchmarks/call_setup.py --calls 10'
+    unshare -n sh -c 'ip link set lo up && exec python -m benchmarks.call_setup --calls 10'
 """
 
 import argparse
@@ -18,6 +18,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from benchmarks.common import machine
+from serving import ASYNC_MODES
 from tests.harness.browsers import launch_options
 from tests.harness.media import write_y4m
 from tests.harness.server import running_server
@@ -86,8 +88,9 @@ def summary(name, values):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10)
-    parser.add_argument("--async-mode", default="eventlet", choices=["eventlet", "threading"])
+    parser.add_argument("--async-mode", default="eventlet", choices=ASYNC_MODES)
     args = parser.parse_args()
+    print(f"call set-up benchmark: {machine()}", flush=True)
 
     folder = Path(os.environ.get("TMPDIR", "/tmp"))
     videos = {c: write_y4m(folder / f"bench-{c}.y4m", c) for c in ("red", "blue")}

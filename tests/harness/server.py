@@ -7,7 +7,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,21 +20,54 @@ def free_port():
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class ServerProcess:
+    """A started server: its process, where it listens, and its log."""
+
+    process: subprocess.Popen
+    async_mode: str
+    port: int
+    log: IO
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def output(self):
+        return read_log(self.log)
+
+
 @contextlib.contextmanager
-def running_server(async_mode="eventlet", extra_args=(), timeout=20, port=None):
+def server_process(async_mode="eventlet", extra_args=(), timeout=20, port=None, script="app.py", **popen):
+    """Yield a ServerProcess once it answers; stop it after the block.
+
+    script: app.py, or a wrapper that takes the same arguments (to try a change).
+    popen: more subprocess.Popen arguments (env, preexec_fn).
+    """
     port = port or free_port()
-    command = [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
+    command = [sys.executable, str(script), "--host", "127.0.0.1", "--port", str(port),
                "--async-mode", async_mode, *extra_args]
-    # A file, not a pipe: nobody reads the log while tests run, and a full pipe
-    # would block the server.
+    # A file, not a pipe: nobody reads the log while the server runs, and a full
+    # pipe would block the server.
     with tempfile.TemporaryFile(mode="w+") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
-        url = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, **popen)
+        server = ServerProcess(process, async_mode, port, log)
         try:
-            wait_until_serving(url, process, timeout, log)
-            yield url
+            wait_until_serving(server.url, process, timeout, log)
+            yield server
         finally:
             stop_process(process)
+
+
+@contextlib.contextmanager
+def running_server(async_mode="eventlet", extra_args=(), timeout=20, port=None):
+    """Yield the URL of a started server."""
+    with server_process(async_mode, extra_args, timeout, port) as server:
+        yield server.url
 
 
 def read_log(log):

@@ -3,7 +3,7 @@ at the right client.
 
 50 rooms start over 2 s; each is one call's signaling between two socketio.AsyncClient
 peers (offer and answer of ~5 KB, 20 candidates each, bye), exactly as
-benchmarks/signaling_load.py runs it (part 1). The server is a subprocess: eventlet must
+benchmarks/realistic.py runs it. The server is a subprocess: eventlet must
 never patch, or even be imported by, the pytest process.
 """
 
@@ -11,7 +11,8 @@ import asyncio
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from benchmarks.signaling_load import CANDIDATES_PER_PEER, run_realistic, server_process
+from tests.harness.load import CANDIDATES_PER_PEER, run_realistic
+from tests.harness.server import running_server
 
 ROOMS = 50
 
@@ -19,8 +20,8 @@ ROOMS = 50
 def test_fifty_concurrent_calls_lose_duplicate_reorder_and_misroute_nothing():
     # A thread of its own: Playwright's session (other tests) keeps an event loop
     # running in this one, and asyncio.run() refuses to nest in it.
-    with server_process("eventlet") as server, ThreadPoolExecutor(max_workers=1) as thread:
-        load = run_realistic(server.url, rooms=ROOMS, spread=2.0, room_timeout=20)
+    with running_server("eventlet") as url, ThreadPoolExecutor(max_workers=1) as thread:
+        load = run_realistic(url, rooms=ROOMS, spread=2.0, room_timeout=20)
         stats = thread.submit(asyncio.run, load).result()
 
     assert stats.failed_rooms == 0, stats.error_samples
