@@ -15,7 +15,7 @@ import time
 
 import aiohttp
 
-from benchmarks import common, profile
+from benchmarks import common, server_profile
 from benchmarks.raw_client import FrameMaker, Meter, PairPool, Sequence
 from tests.harness.load import make_token
 
@@ -91,7 +91,8 @@ async def _capacity(server, args):
             hold = asyncio.create_task(asyncio.sleep(args.hold))
             spied = None
             if args.profile:
-                spied = await profile.py_spy(server, min(args.hold, 15), args.profile_dir, f"{server.async_mode}-idle")
+                name = f"{server.async_mode}-idle"
+                spied = await server_profile.py_spy(server, min(args.hold, 15), args.profile_dir, name)
             await hold
             cpu = server.cpu_seconds() - cpu0
             pinged = sum(1 for c in pool.clients if c.pings)
@@ -105,7 +106,7 @@ async def _capacity(server, args):
                 path, spied_cpu = spied
                 seconds = min(args.hold, 15)
                 print(f"  profile of the idle server, {seconds:g} s (CPU us per second of wall time):")
-                profile.print_profile(path, 1e6 * spied_cpu / seconds, "s", keep=bool(args.profile_dir))
+                server_profile.print_profile(path, 1e6 * spied_cpu / seconds, "s", keep=bool(args.profile_dir))
         report = common.tcp_nodelay_report(server)
         print(f"  {common.describe_nodelay(report)}")
         tcp = {name: value - tcp0.get(name, 0) for name, value in common.tcp_counters().items()}
@@ -132,7 +133,7 @@ def run(args):
             asyncio.run(_capacity(server, args))
 
 
-PART = common.Part("capacity", (profile.add_arguments, add_arguments), defaults,
+PART = common.Part("capacity", (server_profile.add_arguments, add_arguments), defaults,
                    lambda args: max(args.levels) + 200, run)
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import aiohttp
 from signaling import NAMESPACE
 from tests.harness.load import TOKEN, candidate_message, make_token, sdp_template
 
-CONNECT_CONCURRENCY = 48  # eventlet.listen's default backlog is 50
+CONNECT_CONCURRENCY = 48  # connects in flight at once, well under any listen backlog
 
 
 class RawClient:

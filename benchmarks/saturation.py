@@ -17,7 +17,7 @@ import time
 
 import aiohttp
 
-from benchmarks import common, profile
+from benchmarks import common, server_profile
 from benchmarks.mask import print_mask_microbenchmark
 from benchmarks.raw_client import FrameMaker, Meter, PairPool, Sequence
 from tests.harness.load import make_token
@@ -145,7 +145,7 @@ async def profile_server(server, pool, maker, rate, seconds, seqs, keep_dir=None
     load = asyncio.create_task(offer_load(pool, maker, rate, seconds + 2.0, seqs))
     await asyncio.sleep(1.0)  # let the load settle first
     received0 = len(pool.meter.seen)
-    spied = await profile.py_spy(server, seconds, keep_dir, f"{server.async_mode}-{maker.size}B")
+    spied = await server_profile.py_spy(server, seconds, keep_dir, f"{server.async_mode}-{maker.size}B")
     relayed = len(pool.meter.seen) - received0
     result = await load
     if spied is None:
@@ -155,7 +155,7 @@ async def profile_server(server, pool, maker, rate, seconds, seqs, keep_dir=None
     print(f"  profile: py-spy, {seconds:g} s at {result['achieved']:.0f} relayed msg/s "
           f"({maker.size} B); server CPU {cpu:.2f} s for {relayed} relayed "
           f"messages = {per_message:.0f} us CPU per message")
-    profile.print_profile(path, per_message, "msg", keep=bool(keep_dir))
+    server_profile.print_profile(path, per_message, "msg", keep=bool(keep_dir))
 
 
 def run(args):
@@ -231,7 +231,7 @@ async def _saturate_mode(server, mode, args):
     return results
 
 
-PART = common.Part("saturation", (profile.add_arguments, add_arguments), defaults, lambda args: 0, run)
+PART = common.Part("saturation", (server_profile.add_arguments, add_arguments), defaults, lambda args: 0, run)
 
 if __name__ == "__main__":
     common.main([PART], __doc__)
