@@ -8,17 +8,18 @@ TWO_DEFAULT_CLIENTS = """async (room) => {
     new Promise(executor),
     new Promise((_, reject) => setTimeout(() => reject(new Error(`no ${what} within 10 s`)), 10000)),
   ]);
-  const connected = (socket) => within('connect', (resolve) => socket.on('connect', resolve));
-  const upgraded = (socket) => within('upgrade to WebSocket', (resolve) => {
-    if (socket.io.engine.transport.name === 'websocket') resolve();
-    else socket.io.engine.on('upgrade', resolve);
-  });
   const next = (socket, event) => within(event, (resolve) => socket.once(event, resolve));
-  const first = io('/signal', { forceNew: true });
-  const second = io('/signal', { forceNew: true });
-  await Promise.all([connected(first), connected(second)]);
-  const startedOn = first.io.engine.transport.name;
-  await Promise.all([upgraded(first), upgraded(second)]);
+  // io() opens its Engine.IO connection at once: watch it from the start.
+  const open = () => {
+    const socket = io('/signal', { forceNew: true });
+    const startedOn = socket.io.engine.transport.name;
+    const upgraded = within('upgrade to WebSocket', (resolve) => socket.io.engine.once('upgrade', resolve));
+    return { socket, startedOn, upgraded, connected: next(socket, 'connect') };
+  };
+  const clients = [open(), open()];
+  const [first, second] = clients.map((client) => client.socket);
+  await Promise.all(clients.flatMap((client) => [client.connected, client.upgraded]));
+  const startedOn = clients.map((client) => client.startedOn);
 
   const joins = [await first.emitWithAck('join', { room })];
   const peerJoined = next(first, 'peer-joined');
@@ -42,7 +43,7 @@ def test_the_javascript_client_with_default_transports(server, page, room):
     page.add_script_tag(url="/static/vendor/socket.io/socket.io.min.js")
     seen = page.evaluate(TWO_DEFAULT_CLIENTS, room)
     assert seen == {
-        "startedOn": "polling",
+        "startedOn": ["polling", "polling"],
         "transports": ["websocket", "websocket"],
         "joins": [{"ok": True, "role": "caller", "peers": 0}, {"ok": True, "role": "callee", "peers": 1}],
         "signal": {"type": "offer", "sdp": "v=0\r\n"},
