@@ -15,17 +15,21 @@ def requested_async_mode(argv):
     return early.parse_known_args(argv)[0].async_mode
 
 
+# Monkey-patching must come first, and only when run as a program: a module
+# that patches on import breaks every process that imports it (tests too).
 if __name__ == "__main__" and requested_async_mode(sys.argv[1:]) == "eventlet":
-    # Monkey-patching must come first, and only when run as a program: a module
-    # that patches on import breaks every process that imports it (tests too).
     import warnings
 
     # Known and planned for: eventlet is in maintenance mode, which is why
-    # --async-mode can switch to threading.
+    # --async-mode can switch to gevent or threading.
     warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()
+elif __name__ == "__main__" and requested_async_mode(sys.argv[1:]) == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
 
 import contextlib  # noqa: E402
 import logging  # noqa: E402

@@ -4,11 +4,10 @@ import eventlet
 import eventlet.websocket
 import eventlet.wsgi
 
-from .tcp import listening_socket
+from .tcp import LISTEN_BACKLOG, listening_socket
 from .websocket_mask import apply_mask
 
 MAX_CONNECTIONS = 10_000  # eventlet's default is 1,024
-LISTEN_BACKLOG = 2048  # eventlet's default is 50: a classroom joining at once overflows it
 
 
 def serve_eventlet(app, host, port, certfile, keyfile):

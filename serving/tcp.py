@@ -2,6 +2,8 @@
 
 import socket
 
+LISTEN_BACKLOG = 2048  # the usual default is 50 to 128: a classroom joining at once overflows it
+
 
 def listening_socket(host, port, make_socket):
     """A listener with TCP_NODELAY, which accepted connections inherit: a message

@@ -3,6 +3,7 @@
 import pytest
 
 from app import create_app, parse_args
+from serving import ASYNC_MODES
 
 
 def test_defaults_serve_localhost_8080_under_eventlet(monkeypatch):
@@ -10,6 +11,12 @@ def test_defaults_serve_localhost_8080_under_eventlet(monkeypatch):
     monkeypatch.delenv("ICE_SERVERS", raising=False)
     args = parse_args([])
     assert (args.host, args.port, args.async_mode, args.ice_servers) == ("127.0.0.1", 8080, "eventlet", [])
+
+
+def test_every_async_mode_can_be_chosen_and_no_other():
+    assert [parse_args(["--async-mode", mode]).async_mode for mode in ASYNC_MODES] == list(ASYNC_MODES)
+    with pytest.raises(SystemExit):
+        parse_args(["--async-mode", "asyncio"])
 
 
 def test_port_comes_from_the_environment(monkeypatch):

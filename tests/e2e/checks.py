@@ -51,6 +51,9 @@ SEEN = f"""() => {{
     local_video_centre: centre('local-video'),
     remote_video_centre: centre('remote-video'),
     last_messages: rows.map((row) => row.textContent.replace(/\\s+/g, ' ').trim()),
+    // The candidates inside each description ("a=candidate:" lines).
+    candidates_in_local_sdp: window.pc?.localDescription?.sdp.match(/^a=candidate:/gm)?.length ?? null,
+    candidates_in_remote_sdp: window.pc?.remoteDescription?.sdp.match(/^a=candidate:/gm)?.length ?? null,
   }};
 }}"""
 

@@ -69,14 +69,15 @@ def test_a_third_person_is_told_the_room_is_full(server, red_browser, blue_brows
     expect_status(blue, "In a call")
 
 
-@pytest.fixture(scope="module")
-def threading_server():
-    with running_server("threading") as url:
+@pytest.fixture(scope="module", params=["gevent", "threading"])
+def other_async_server(request):
+    with running_server(request.param) as url:
         yield url
 
 
-def test_call_under_the_threading_async_mode(threading_server, red_browser, blue_browser, open_page, room):
-    red, blue = start_call(open_page, threading_server, room, red_browser, blue_browser)
+def test_call_under_the_other_async_modes(other_async_server, red_browser, blue_browser, open_page, room):
+    """eventlet is the default (the other tests); the call works the same under the others."""
+    red, blue = start_call(open_page, other_async_server, room, red_browser, blue_browser)
     expect_colour(red, "remote-video", BLUE)
     expect_colour(blue, "remote-video", RED)
 

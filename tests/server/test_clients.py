@@ -2,7 +2,7 @@
 
 The official clients start on HTTP long-polling and then upgrade to WebSocket.
 Each client here joins a room, relays an offer to the other member, and leaves,
-under both async modes the server runs in (a subprocess, as a learner starts it).
+under each async mode the server runs in (a subprocess, as a learner starts it).
 """
 
 import queue
@@ -12,6 +12,7 @@ import uuid
 import pytest
 import socketio
 
+import serving
 from signaling import NAMESPACE
 from tests.harness.server import running_server
 from tests.harness.signal_client import OFFER
@@ -21,7 +22,7 @@ TRANSPORTS = {"default": None, "polling only": ["polling"], "websocket only": ["
 WAIT = 10  # seconds: a generous bound for one message on loopback
 
 
-@pytest.fixture(scope="module", params=["eventlet", "threading"])
+@pytest.fixture(scope="module", params=serving.ASYNC_MODES)
 def server(request):
     with running_server(request.param) as url:
         yield url
