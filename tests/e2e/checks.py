@@ -48,6 +48,11 @@ SEEN = f"""() => {{
     signaling: text('signaling-state'),
     ice: text('ice-state'),
     connection: text('connection-state'),
+    // window.pc is the connection the page uses now; the panels show the states
+    // of the one whose state changed last.
+    pc_signaling: window.pc?.signalingState ?? null,
+    pc_ice: window.pc?.iceConnectionState ?? null,
+    pc_ice_gathering: window.pc?.iceGatheringState ?? null,
     local_video_centre: centre('local-video'),
     remote_video_centre: centre('remote-video'),
     last_messages: rows.map((row) => row.textContent.replace(/\\s+/g, ' ').trim()),
@@ -58,15 +63,17 @@ SEEN = f"""() => {{
 }}"""
 
 
-def describe_page(page):
-    """A few lines saying what this page showed, for a failed test's report."""
+def describe_page(page, console=()):
+    """A few lines saying what this page showed, and the end of its console, for a
+    failed test's report."""
     if page.is_closed():
         return f"{page.url}: closed"
     try:
         seen = page.evaluate(SEEN)
     except Exception as error:  # a crashed page still deserves a line in the report
-        return f"{page.url}: could not be read ({error})"
-    return "\n".join([page.url, *(f"  {name}: {value}" for name, value in seen.items())])
+        seen = {"could not be read": error}
+    lines = [page.url, *(f"  {name}: {value}" for name, value in seen.items())]
+    return "\n".join([*lines, *(f"  console {line}" for line in list(console)[-10:])])
 
 
 def centre_pixel(page, video_id):

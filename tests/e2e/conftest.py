@@ -110,6 +110,7 @@ def new_context(browser, browser_context_args, _artifacts_recorder, request):
     def new(browser=browser, **kwargs):
         context = browser.new_context(**{**browser_context_args, **kwargs})
         context.on("console", lambda m: m.type == "error" and errors.append(f"{_url(m)}: {m.text}"))
+        context.on("console", lambda m: m.page and console_of(m.page).append(f"{m.type}: {m.text}"))
         context.on("weberror", lambda e: errors.append(f"{_url(e)}: uncaught {e.error}"))
         _artifacts_recorder.on_did_create_browser_context(context)
         contexts.append(context)
@@ -121,6 +122,13 @@ def new_context(browser, browser_context_args, _artifacts_recorder, request):
         context.close()
     unexpected = [e for e in errors if not any(re.search(pattern, e) for pattern in expected)]
     assert unexpected == [], "pages logged console errors"
+
+
+def console_of(page):
+    """Everything this page logged to its console, for the report of a failed test."""
+    if not hasattr(page, "console_lines"):
+        page.console_lines = []
+    return page.console_lines
 
 
 def _url(event):
@@ -154,7 +162,7 @@ def pytest_runtest_makereport(item, call):
     report = yield
     contexts = item.stash.get(LIVE_CONTEXTS, [])
     if report.failed and call.when == "call" and contexts:
-        shown = [describe_page(page) for context in contexts for page in context.pages]
+        shown = [describe_page(page, console_of(page)) for context in contexts for page in context.pages]
         report.sections.append(("what the pages showed", "\n\n".join(shown) or "(no page open)"))
     return report
 
