@@ -1,15 +1,15 @@
 """Which language a request is answered in: the visitor's choice, else their browser's."""
 
-from flask import current_app, g, request
+from flask import g, request
 
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
-def current():
-    """The language of this request, chosen once and kept for the rest of it."""
+def current(languages):
+    """The language of this request, chosen once among `languages` and kept for the rest of it."""
     if "language" not in g:
-        g.language = choose(current_app.extensions["tutorial"].languages)
+        g.language = choose(languages)
     return g.language
 
 

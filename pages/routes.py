@@ -13,9 +13,13 @@ def tutorial():
     return current_app.extensions["tutorial"]  # loaded by pages.init_app
 
 
+def current_language():
+    return language.current(tutorial().languages)
+
+
 @bp.app_context_processor
 def page_context():
-    lang = language.current()
+    lang = current_language()
     return {
         "lang": lang,
         "languages": tutorial().languages,
@@ -26,7 +30,7 @@ def page_context():
 
 @bp.get("/")
 def overview():
-    return render_template("overview.html", text=tutorial().page_text("overview", language.current()))
+    return render_template("overview.html", text=tutorial().page_text("overview", current_language()))
 
 
 @bp.get("/steps/<int:number>")
@@ -38,7 +42,7 @@ def step(number):
         "step.html",
         step=found,
         room=request.args["room"],
-        explanation=found.explanation(language.current()),
+        explanation=found.explanation(current_language()),
         code=tutorial().code_html(number),
         diff=tutorial().diff_html(number),
     )
@@ -58,7 +62,7 @@ def call():
     return render_template(
         "call.html",
         room=request.args["room"],
-        text=tutorial().page_text("call", language.current()),
+        text=tutorial().page_text("call", current_language()),
         rtc_config=ice.rtc_configuration(current_app.config),
     )
 
