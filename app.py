@@ -33,6 +33,7 @@ elif __name__ == "__main__" and requested_async_mode(sys.argv[1:]) == "gevent":
 
 import contextlib  # noqa: E402
 import logging  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
 from flask import Flask  # noqa: E402
 
@@ -63,12 +64,22 @@ def parse_args(argv=None):
     parser.add_argument("--ice-servers", type=ice_servers, default=os.environ.get("ICE_SERVERS", "[]"),
                         help="STUN/TURN servers for the call page, as JSON RTCIceServer objects, e.g. "
                              "'[{\"urls\": \"stun:stun.example.org:3478\"}]' (default: $ICE_SERVERS or none)")
-    parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
+    parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN", type=origin,
                         help="another origin whose pages may connect to the signaling server, "
                              "e.g. https://class.example (repeatable; default: this app's own only)")
     parser.add_argument("--certfile", help="TLS certificate (PEM), to serve https for other devices")
     parser.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     return parser.parse_args(argv)
+
+
+def origin(text):
+    """scheme://host[:port], as browsers send it in the Origin header; never '*'."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or "*" in text:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an origin such as https://class.example:8443 (and '*' would let any site in)"
+        )
+    return text
 
 
 def ice_servers(text):

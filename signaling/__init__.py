@@ -4,6 +4,7 @@
     protocol.py    the shape of every message a client may send
     rooms.py       who is in which room
     ratelimit.py   each client's budget of messages and joins
+    logs.py        one line per refusal, at a bounded rate
     codec.py       Socket.IO packets whose JSON the server cannot read become a refusal
 
 `init_app(app)` binds it all to a Flask app, in the style of a Flask extension.
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from flask_socketio import SocketIO
 
+from . import logs, namespace
 from .codec import SignalingPacket
 from .namespace import SignalingNamespace
 from .ratelimit import Limits
@@ -65,10 +67,11 @@ def init_app(app):
         # runs each in its own thread or greenlet: cost, and a reordering race.)
         async_handlers=False,
     )
+    logs.limit_rate(namespace.log)
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
-    namespace = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"])
-    socketio.on_namespace(namespace)
-    app.extensions["signaling"] = Signaling(app, socketio, namespace)
+    handler = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"])
+    socketio.on_namespace(handler)
+    app.extensions["signaling"] = Signaling(app, socketio, handler)
     return app.extensions["signaling"]
 
 

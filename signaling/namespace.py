@@ -33,7 +33,10 @@ class SignalingNamespace(Namespace):
         super().__init__(namespace)
         self.rooms = rooms
         self.limits = limits
-        self._allowances = {}  # sid -> ClientAllowance
+        # One budget per connection (Engine.IO session), not per namespace entry:
+        # leaving the namespace and entering it again must not refill it.
+        self._allowances = {}  # Engine.IO session id -> ClientAllowance
+        self._session_of = {}  # sid in this namespace -> its Engine.IO session id
 
     def trigger_event(self, event, *args):
         """Every client event passes here first: unknown events, floods and crashes stop here."""
@@ -64,13 +67,17 @@ class SignalingNamespace(Namespace):
         comes once python-socketio has started taking the socket down.
         """
         if event == "connect":
-            return sid not in self._allowances
+            return sid not in self._session_of
         if event == "disconnect":
             return not self.server.manager.is_connected(sid, self.namespace)
         return False
 
     def on_connect(self, auth=None):
-        self._allowances[request.sid] = ClientAllowance(self.limits)
+        session = self.server.manager.eio_sid_from_sid(request.sid, self.namespace)
+        self._session_of[request.sid] = session
+        if session not in self._allowances:
+            self._forget_closed_sessions()
+            self._allowances[session] = ClientAllowance(self.limits)
 
     def on_join(self, sid, *payload):
         room, key = validate_join(_single(payload, "invalid-room"))
@@ -97,7 +104,9 @@ class SignalingNamespace(Namespace):
 
     def on_disconnect(self, reason=None):
         sid = request.sid
-        self._allowances.pop(sid, None)
+        session = self._session_of.pop(sid, None)
+        if not self._is_open(session):
+            self._allowances.pop(session, None)
         self._depart(sid)
 
     def _depart(self, sid):
@@ -112,7 +121,7 @@ class SignalingNamespace(Namespace):
             return
         if allowance.exhausted:
             log.warning("disconnecting %s: it kept flooding", sid)
-            self.disconnect(sid)
+            self._drop_connection(sid)
         raise SignalingError(
             "rate-limited",
             f"Too many messages: at most {self.limits.messages_per_second:g} a second "
@@ -120,8 +129,31 @@ class SignalingNamespace(Namespace):
         )
 
     def _allowance(self, sid):
+        session = self._session_of.get(sid, sid)
         # setdefault: a client whose connect handler has not run yet still gets a budget.
-        return self._allowances.setdefault(sid, ClientAllowance(self.limits))
+        return self._allowances.setdefault(session, ClientAllowance(self.limits))
+
+    def _is_open(self, session):
+        """Whether this Engine.IO connection is still up (it may leave and re-enter)."""
+        socket = self.server.eio.sockets.get(session)
+        return socket is not None and not (socket.closing or socket.closed)
+
+    def _forget_closed_sessions(self):
+        """Budgets of connections that left the namespace, then closed: now and then,
+        not on every connect, so the cost stays constant per connection."""
+        if len(self._allowances) <= 2 * len(self._session_of) + 64:
+            return
+        live = set(self._session_of.values())
+        for session in [s for s in self._allowances if s not in live and not self._is_open(s)]:
+            del self._allowances[session]
+
+    def _drop_connection(self, sid):
+        """Close the client's whole connection: leaving the namespace alone, it could come back."""
+        session = self._session_of.get(sid)
+        if self._is_open(session):
+            self.server.eio.disconnect(session)
+        else:  # Flask-SocketIO's test client has no Engine.IO socket
+            self.disconnect(sid)
 
     def _refuse(self, sid, event, refusal):
         log.info("refused %r from %s: %s", event, sid, refusal.code)

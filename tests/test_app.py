@@ -19,6 +19,14 @@ def test_every_async_mode_can_be_chosen_and_no_other():
         parse_args(["--async-mode", "asyncio"])
 
 
+def test_other_origins_may_be_allowed_but_never_everyone(capsys):
+    assert parse_args(["--allow-origin", "https://class.example:8443"]).allow_origin == ["https://class.example:8443"]
+    for bad in ("*", "https://*.example", "class.example", "https://class.example/path"):
+        with pytest.raises(SystemExit):
+            parse_args(["--allow-origin", bad])
+        assert "is not an origin" in capsys.readouterr().err
+
+
 def test_port_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("PORT", "9123")
     assert parse_args([]).port == 9123

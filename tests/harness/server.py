@@ -9,7 +9,6 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +26,7 @@ class ServerProcess:
     process: subprocess.Popen
     async_mode: str
     port: int
-    log: IO
+    log: Path
 
     @property
     def url(self):
@@ -52,9 +51,12 @@ def server_process(async_mode="eventlet", extra_args=(), timeout=20, port=None, 
     command = [sys.executable, str(script), "--host", "127.0.0.1", "--port", str(port),
                "--async-mode", async_mode, *extra_args]
     # A file, not a pipe: nobody reads the log while the server runs, and a full
-    # pipe would block the server.
-    with tempfile.TemporaryFile(mode="w+") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, **popen)
+    # pipe would block the server. Opened for appending, so the server always
+    # writes at the end, whatever the test reading the log does.
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "server.log"
+        with open(log, "ab") as output:
+            process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, **popen)
         server = ServerProcess(process, async_mode, port, log)
         try:
             wait_until_serving(server.url, process, timeout, log)
@@ -71,8 +73,7 @@ def running_server(async_mode="eventlet", extra_args=(), timeout=20, port=None):
 
 
 def read_log(log):
-    log.seek(0)
-    return log.read()
+    return log.read_text(errors="replace")
 
 
 def wait_until_serving(url, process, timeout, log):

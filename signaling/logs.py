@@ -1,0 +1,37 @@
+"""The signaling server's log: one line per refusal, and never a flood of them.
+
+A client can make mistakes as fast as it can send; each is worth a line, but
+2,000 lines a second would fill a disk and bury what matters. Past the rate,
+lines are counted instead, and the next line written says how many were left out.
+"""
+
+import logging
+import time
+
+from .ratelimit import TokenBucket
+
+LINES_PER_SECOND = 20
+BURST = 100
+
+
+class RateLimitedLog(logging.Filter):
+    def __init__(self, rate=LINES_PER_SECOND, burst=BURST, clock=time.monotonic):
+        super().__init__()
+        self.bucket = TokenBucket(rate, burst, clock)
+        self.left_out = 0
+
+    def filter(self, record):
+        if not self.bucket.take():
+            self.left_out += 1
+            return False
+        if self.left_out:
+            record.msg = f"{record.getMessage()} ({self.left_out} lines like it were left out)"
+            record.args = ()
+            self.left_out = 0
+        return True
+
+
+def limit_rate(logger):
+    """Give this logger one RateLimitedLog, however many apps are made."""
+    if not any(isinstance(f, RateLimitedLog) for f in logger.filters):
+        logger.addFilter(RateLimitedLog())

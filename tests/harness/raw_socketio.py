@@ -1,0 +1,122 @@
+"""Socket.IO spoken by hand, over each Engine.IO transport: enough to send packets
+that a real client library would refuse to send."""
+
+import base64
+import json
+import os
+import socket
+import struct
+import urllib.request
+
+
+class RawSocketIO:
+    """Just enough WebSocket to send frames a real client library would refuse to."""
+
+    def __init__(self, url):
+        host, port = url.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)), timeout=5)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        response = b""
+        while b"\r\n\r\n" not in response:
+            response += self.sock.recv(4096)
+        assert response.startswith(b"HTTP/1.1 101"), response
+        self.buffer = response.split(b"\r\n\r\n", 1)[1]
+        assert self.receive().startswith("0{")  # Engine.IO open
+        self.send_text(b"40/signal,")
+        assert self.receive().startswith("40/signal,")
+
+    def send_text(self, payload, opcode=0x1):
+        mask = os.urandom(4)
+        length = len(payload)
+        header = bytes([0x80 | opcode])
+        if length < 126:
+            header += bytes([0x80 | length])
+        elif length < 65536:
+            header += bytes([0x80 | 126]) + struct.pack("!H", length)
+        else:
+            header += bytes([0x80 | 127]) + struct.pack("!Q", length)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(header + mask + masked)
+
+    def _read(self, n):
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def receive(self):
+        """The next text frame; ConnectionError once the server closes."""
+        while True:
+            first, second = self._read(2)
+            length = second & 0x7F
+            if length == 126:
+                length = struct.unpack("!H", self._read(2))[0]
+            elif length == 127:
+                length = struct.unpack("!Q", self._read(8))[0]
+            payload = self._read(length)
+            opcode = first & 0x0F
+            if opcode == 0x8:
+                raise ConnectionError("closed by the server")
+            if payload == b"2":  # Engine.IO ping
+                self.send_text(b"3")
+                continue
+            return payload.decode()
+
+    def event(self, name, *args):
+        self.send_text(f"42/signal,{json.dumps([name, *args])}".encode())
+
+    def call(self, ack_id, name, *args):
+        """An event the server acknowledges; return the acknowledgement's argument."""
+        self.send_text(f"42/signal,{ack_id}{json.dumps([name, *args])}".encode())
+        reply = self.receive()
+        assert reply.startswith(f"43/signal,{ack_id}["), reply
+        return json.loads(reply.removeprefix(f"43/signal,{ack_id}"))[0]
+
+    def reenter(self):
+        """Leave the namespace and enter it again, on the same connection."""
+        self.send_text(b"41/signal,")
+        self.send_text(b"40/signal,")
+        assert self.receive().startswith("40/signal,")
+
+
+class RawPolling:
+    """Engine.IO's HTTP long-polling by hand: a POST carries packets, a GET returns them."""
+
+    SEPARATOR = "\x1e"  # between packets in one HTTP body
+
+    def __init__(self, url):
+        handshake = f"{url}/socket.io/?EIO=4&transport=polling"
+        opened = self._request(handshake)
+        assert opened.startswith("0{"), opened  # Engine.IO open
+        self.url = f"{handshake}&sid={json.loads(opened[1:])['sid']}"
+        self.pending = []
+        self.send_text(b"40/signal,")
+        assert self.receive().startswith("40/signal,")
+
+    def _request(self, url, data=None):
+        headers = {"Content-Type": "text/plain;charset=UTF-8"}
+        with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=30) as response:
+            return response.read().decode()
+
+    def send_text(self, payload):
+        assert self._request(self.url, payload) == "OK"
+
+    def receive(self):
+        while not self.pending:
+            self.pending = self._request(self.url).split(self.SEPARATOR)
+        packet = self.pending.pop(0)
+        if packet == "2":  # Engine.IO ping
+            self.send_text(b"3")
+            return self.receive()
+        return packet
+
+    def event(self, name, *args):
+        self.send_text(f"42/signal,{json.dumps([name, *args])}".encode())
