@@ -11,8 +11,13 @@
 
 A language is available when its ui.LANG.toml exists; any missing text falls
 back to English. Adding a translation is adding files.
+
+The content does not change while the app runs, so each piece of HTML is made
+once, on first use: Markdown and highlighting cost 10-30 ms a page, and pages
+share a process with the signaling server.
 """
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -24,6 +29,20 @@ from .rendering import diff_html, javascript_html, render_markdown
 
 DEFAULT_LANGUAGE = "en"
 STEP_FOLDER = re.compile(r"(\d+)-([a-z0-9-]+)")
+
+
+def made_once(method):
+    """Keep what the method returns for each set of arguments (strings and numbers)."""
+
+    @functools.wraps(method)
+    def once(self, *args):
+        made = self.__dict__.setdefault("_made", {})
+        key = (method.__name__, *args)
+        if key not in made:
+            made[key] = method(self, *args)
+        return made[key]
+
+    return once
 
 
 @dataclass
@@ -39,6 +58,7 @@ class Step:
     def summary(self, language):
         return self._meta(language)["summary"]
 
+    @made_once
     def explanation(self, language):
         path = self.folder / f"{language}.md"
         if not path.exists():
@@ -65,6 +85,7 @@ class Tutorial:
             return self.steps[number - 1]
         return None
 
+    @made_once
     def ui(self, language):
         """Interface strings for a language, English filling any gaps."""
         strings = self._read_toml(f"ui.{DEFAULT_LANGUAGE}.toml")
@@ -72,16 +93,19 @@ class Tutorial:
             strings = {**strings, **self._read_toml(f"ui.{language}.toml")}
         return strings
 
+    @made_once
     def page_text(self, name, language):
         path = self.root / f"{name}.{language}.md"
         if not path.exists():
             path = self.root / f"{name}.{DEFAULT_LANGUAGE}.md"
         return render_markdown(path.read_text(encoding="utf-8"))
 
+    @made_once
     def code_html(self, number):
         """The step's code, highlighted, with the lines new in this step marked."""
         return javascript_html(self.lesson.code(number), self.lesson.new_line_numbers(number))
 
+    @made_once
     def diff_html(self, number):
         return diff_html(self.lesson.diff(number))
 

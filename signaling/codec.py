@@ -65,7 +65,6 @@ class SignalingPacket(sio.Packet):
         found = NAMESPACE.match(encoded_packet) if isinstance(encoded_packet, str) else None
         self.packet_type, self.id, self.data = sio.EVENT, None, [UNREADABLE]
         self.namespace = found[1] if found else None
-        self.attachment_count = 0
         return 0
 
 
