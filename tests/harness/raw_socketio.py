@@ -120,3 +120,9 @@ class RawPolling:
 
     def event(self, name, *args):
         self.send_text(f"42/signal,{json.dumps([name, *args])}".encode())
+
+
+def error_code(frame):
+    """The code of an `error` event frame from /signal."""
+    assert frame.startswith('42/signal,["error",'), frame
+    return json.loads(frame.removeprefix("42/signal,"))[1]["code"]

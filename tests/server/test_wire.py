@@ -2,11 +2,10 @@
 transports: input no browser would send is refused with a clear error, or cuts off
 only its own connection."""
 
-import json
 
 import pytest
 
-from tests.harness.raw_socketio import RawPolling, RawSocketIO
+from tests.harness.raw_socketio import RawPolling, RawSocketIO, error_code
 from tests.harness.server import running_server
 
 TRANSPORTS = {"websocket": RawSocketIO, "polling": RawPolling}
@@ -16,11 +15,6 @@ TRANSPORTS = {"websocket": RawSocketIO, "polling": RawPolling}
 def server():
     with running_server("eventlet") as url:
         yield url
-
-
-def error_of(frame):
-    assert frame.startswith('42/signal,["error",'), frame
-    return json.loads(frame.removeprefix("42/signal,"))[1]["code"]
 
 
 @pytest.mark.parametrize(
@@ -36,9 +30,9 @@ def error_of(frame):
 def test_unreadable_json_gets_a_clear_error_and_the_socket_lives_on(server, packet, transport):
     client = TRANSPORTS[transport](server)
     client.send_text(packet)
-    assert error_of(client.receive()) == "unreadable"
+    assert error_code(client.receive()) == "unreadable"
     client.event("signal", {"type": "bye"})
-    assert error_of(client.receive()) == "not-in-room"  # still connected, still answered
+    assert error_code(client.receive()) == "not-in-room"  # still connected, still answered
 
 
 @pytest.mark.parametrize(
@@ -53,4 +47,4 @@ def test_frames_that_break_the_rules_close_only_that_connection(server, frame):
     with pytest.raises(ConnectionError):
         offender.receive()
     bystander.event("signal", {"type": "bye"})
-    assert error_of(bystander.receive()) == "not-in-room"
+    assert error_code(bystander.receive()) == "not-in-room"

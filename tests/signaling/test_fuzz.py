@@ -34,7 +34,7 @@ import uuid
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 import signaling
@@ -698,6 +698,21 @@ class Arena:
         CLEAN_APPS.append(self.app)
 
 
+# Private rooms are the rarest find for random steps (the same name, then another
+# key): one explicit example makes sure the keys' refusals are always tried too.
+KEY, OTHER_KEY = "k" * 16, "o" * 16
+PRIVATE_ROOM_STEPS = [
+    *(Message(sender, "leave", (), True) for sender in range(HOSTILES)),  # out of the rooms they start in
+    Message(0, "join", ({"room": "keyed", "key": KEY},), True),
+    Message(1, "join", ({"room": "keyed", "key": OTHER_KEY},), True),  # wrong-key
+    Message(1, "join", ({"room": "keyed"},), True),  # wrong-key: no key at all
+    Message(1, "join", ({"room": "keyed", "key": KEY},), True),
+    Message(2, "join", ({"room": "keyed", "key": KEY},), True),  # room-full
+    Message(3, "join", ({"room": "open"},), True),
+    Message(4, "join", ({"room": "open", "key": KEY},), True),  # wrong-key: the room has none
+]
+
+
 @settings(
     max_examples=EXAMPLES_PER_ROUND,
     deadline=None,
@@ -713,6 +728,7 @@ class Arena:
     steps=batches(),
     honest_every=st.integers(3, 10),
 )
+@example(steps=PRIVATE_ROOM_STEPS, honest_every=3)
 def fuzz_the_signal_namespace(steps, honest_every):
     """One example: the hostile steps, with an honest signal after every `honest_every`-th."""
     STATS.examples += 1
