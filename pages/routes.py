@@ -52,7 +52,7 @@ def step(number):
 def step_code(number):
     """Exactly the code the step page shows: the page runs what it teaches."""
     tutorial().step(number) or abort(404)
-    return current_app.response_class(tutorial().lesson.code(number), mimetype="text/javascript")
+    return unchanging_file(tutorial().lesson.code(number), "text/javascript")
 
 
 @bp.get("/call")
@@ -76,4 +76,12 @@ def choose_language(chosen):
 
 @bp.get("/pygments.css")
 def code_styles():
-    return current_app.response_class(code_css(), mimetype="text/css")
+    return unchanging_file(code_css(), "text/css")
+
+
+def unchanging_file(text, mimetype):
+    """A file made by the app that changes only with a new version: with an ETag,
+    a browser asks "still the same?" and gets a bodiless 304."""
+    response = current_app.response_class(text, mimetype=mimetype)
+    response.add_etag()
+    return response.make_conditional(request)

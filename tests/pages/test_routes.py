@@ -288,3 +288,11 @@ def test_pages_have_no_inline_script_to_run(client):
             assert "src=" in attributes or 'type="application/json"' in attributes, (path, attributes)
         assert not re.search(r"\son[a-z]+=", html), path  # no inline event handlers
         assert " style=" not in html, path
+
+
+@pytest.mark.parametrize("path", ["/static/css/app.css", "/steps/3/lesson.js", "/pygments.css"])
+def test_files_carry_an_etag_and_an_unchanged_one_is_not_sent_again(client, path):
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert (again.status_code, again.get_data()) == (304, b"")
