@@ -1,10 +1,14 @@
-"""Who is in which room: rooms of two, optionally locked with a key.
+"""Who is in which room: rooms of two, open or private.
+
+A private room is known by its name and its key together, so it never shares a
+name with an open room or with another key's room: whoever knows only the name
+cannot take it, lock it, or be let into it. They get a room of their own.
 
 In memory: one server process owns all rooms. Every method takes the lock, so
 the registry is safe under threading and under eventlet's green threads alike.
 """
 
-import hmac
+import hashlib
 import threading
 
 from .protocol import SignalingError
@@ -12,36 +16,38 @@ from .protocol import SignalingError
 ROOM_CAPACITY = 2
 
 
+def room_id(name, key=None):
+    """The room's identity: its name, or its name and a digest of its key.
+    (A digest, so that the registry never holds the keys themselves.)"""
+    if key is None:
+        return name
+    return f"{name}#{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 class RoomRegistry:
     def __init__(self, max_rooms, capacity=ROOM_CAPACITY):
         self.capacity = capacity
         self.max_rooms = max_rooms
-        self._members = {}  # room name -> list of sids, in order of arrival
-        self._keys = {}  # room name -> the key its first member set, or None
-        self._room_of = {}  # sid -> room name
+        self._members = {}  # room id -> list of sids, in order of arrival
+        self._room_of = {}  # sid -> (room id, room name)
         self._lock = threading.Lock()  # green under eventlet's monkey-patching
 
     def join(self, sid, room, key=None):
-        """Add sid to room and return the members who were already there."""
+        """Add sid to the room of this name (and key) and return the members who were already there."""
+        identity = room_id(room, key)
         with self._lock:
             if sid in self._room_of:
                 raise SignalingError(
                     "already-joined",
-                    f"You are already in room '{self._room_of[sid]}'; leave it first.",
+                    f"You are already in room '{self._room_of[sid][1]}'; leave it first.",
                 )
-            members = self._members.get(room)
+            members = self._members.get(identity)
             if members is None:
                 if len(self._members) >= self.max_rooms:
                     raise SignalingError(
                         "server-full", "This server has too many rooms open; try again later."
                     )
-                members = self._members[room] = []
-                self._keys[room] = key
-            elif not _same_key(self._keys[room], key):
-                raise SignalingError(
-                    "wrong-key",
-                    f"Room '{room}' is private, and this link does not have its key.",
-                )
+                members = self._members[identity] = []
             if len(members) >= self.capacity:
                 raise SignalingError(
                     "room-full",
@@ -50,36 +56,29 @@ class RoomRegistry:
                 )
             others = list(members)
             members.append(sid)
-            self._room_of[sid] = room
+            self._room_of[sid] = (identity, room)
             return others
 
     def leave(self, sid):
-        """Remove sid from its room; return (room, remaining members) or (None, [])."""
+        """Remove sid from its room; return (room name, remaining members) or (None, [])."""
         with self._lock:
-            room = self._room_of.pop(sid, None)
-            if room is None:
+            identity, room = self._room_of.pop(sid, (None, None))
+            if identity is None:
                 return None, []
-            members = self._members[room]
+            members = self._members[identity]
             members.remove(sid)
             if not members:
-                del self._members[room]
-                del self._keys[room]
+                del self._members[identity]
             return room, list(members)
 
     def peers_of(self, sid):
         """The other members of sid's room; raises if sid is in no room."""
         with self._lock:
-            room = self._room_of.get(sid)
-            if room is None:
+            identity, _ = self._room_of.get(sid, (None, None))
+            if identity is None:
                 raise SignalingError("not-in-room", "Join a room before sending signals.")
-            return [other for other in self._members[room] if other != sid]
+            return [other for other in self._members[identity] if other != sid]
 
     def room_count(self):
         with self._lock:
             return len(self._members)
-
-
-def _same_key(expected, given):
-    if expected is None or given is None:
-        return expected is given
-    return hmac.compare_digest(expected, given)

@@ -18,15 +18,20 @@ def test_a_private_room_lets_the_link_in_and_keeps_a_stranger_out(server, red_br
     link = owner.url
     assert "#key=" in link and "private" not in link
 
+    # A stranger with the room's name but not its key waits in a room of their
+    # own, before and after the friend arrives, and never reaches the call.
     room_only = link.split("#")[0]
     stranger = open_page(blue_browser, room_only)
-    expect_status(stranger, "private")
-    expect(stranger.locator("#status")).to_have_attribute("data-state", "wrong-key")
+    expect_status(stranger, "Waiting for someone")
 
     friend = open_page(blue_browser, link)
     expect_connected(owner)
     expect_connected(friend)
     expect_colour(friend, "remote-video", rgb_of("red"))
+    expect_colour(owner, "remote-video", rgb_of("blue"))
+    expect_status(stranger, "Waiting for someone")
+    expect(stranger.locator("#connection-state")).to_have_text("new")
+    expect(stranger.locator('#message-log [data-direction="in"][data-event="peer-joined"]')).to_have_count(0)
 
 
 def test_markup_in_a_room_name_is_shown_as_text(server, red_browser, open_page):

@@ -83,25 +83,44 @@ def join(peer, room, key=None):
     return peer.call("join", {"room": room} if key is None else {"room": room, "key": key})
 
 
+ALONE = {"ok": True, "role": "caller", "peers": 0}
+
+
 @pytest.mark.parametrize("key", [None, "x" * 24], ids=["no key", "another key"])
-def test_a_private_room_refuses_a_stranger_without_its_key(connect, key):
+def test_a_stranger_with_the_name_but_not_the_key_gets_a_room_of_their_own(connect, key):
     owner = connect()
-    assert join(owner, "r", KEY)["ok"]
-    assert join(connect(), "r", key) == refusal("wrong-key")
+    assert join(owner, "r", KEY) == ALONE
+    stranger = connect()
+    assert join(stranger, "r", key) == ALONE  # alone, in another room
+    stranger.signal(OFFER)
     assert owner.received() == []
-    assert join(connect(), "r", KEY)["ok"]
+    friend = connect()
+    assert join(friend, "r", KEY) == {"ok": True, "role": "callee", "peers": 1}
+    assert owner.received() == [("peer-joined", [{}])]
+    assert stranger.received() == []
 
 
-def test_a_key_does_not_open_a_room_someone_else_made_without_one(connect):
-    assert join(connect(), "r")["ok"]
-    assert join(connect(), "r", KEY) == refusal("wrong-key")
+@pytest.mark.parametrize("key", [None, "x" * 24], ids=["without a key", "with another key"])
+def test_a_private_room_cannot_be_squatted_by_its_name(connect, key):
+    """Whoever takes the name first, with no key or their own, does not lock the key holders out."""
+    squatter = connect()
+    assert join(squatter, "r", key) == ALONE
+    owner, friend = connect(), connect()
+    assert join(owner, "r", KEY) == ALONE
+    assert join(friend, "r", KEY) == {"ok": True, "role": "callee", "peers": 1}
+    assert squatter.received() == []
 
 
-def test_the_key_goes_when_the_room_empties(connect):
+def test_a_key_makes_its_own_room_beside_an_open_one_of_the_same_name(connect):
+    assert join(connect(), "r") == ALONE
+    assert join(connect(), "r", KEY) == ALONE
+
+
+def test_a_private_room_is_free_again_when_it_empties(connect):
     owner = connect()
     assert join(owner, "r", KEY)["ok"]
     owner.leave()
-    assert join(connect(), "r")["ok"]
+    assert join(connect(), "r", KEY) == ALONE
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 129, "spaces in key here", 12345678901234567])

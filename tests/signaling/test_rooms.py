@@ -57,3 +57,15 @@ def test_peers_of_a_stranger_is_an_error():
         RoomRegistry(max_rooms=10).peers_of("nobody")
 
     assert refused.value.as_dict() == {"code": "not-in-room", "message": Anything(str)}
+
+
+def test_a_name_with_a_key_is_another_room_than_the_name_alone_or_with_another_key():
+    rooms = RoomRegistry(max_rooms=10)
+    key, other = "k" * 16, "o" * 16
+    assert rooms.join("squatter", "r") == []
+    assert rooms.join("owner", "r", key) == []
+    assert rooms.join("guesser", "r", other) == []
+    assert rooms.join("friend", "r", key) == ["owner"]
+    assert rooms.room_count() == 3
+    assert rooms.peers_of("squatter") == [] and rooms.peers_of("owner") == ["friend"]
+    assert key not in repr(vars(rooms))  # only a digest of the key is kept
