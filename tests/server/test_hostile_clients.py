@@ -68,26 +68,35 @@ for thread in threads:
 """
 
 
-def test_a_page_flood_does_not_slow_a_call_in_another_room(server):
-    caller, callee = RawSocketIO(server.url), RawSocketIO(server.url)
-    room = f"flooded-{uuid.uuid4().hex}"
-    assert caller.call(1, "join", {"room": room})["ok"]
-    assert callee.call(1, "join", {"room": room})["ok"]
-    assert caller.receive().startswith('42/signal,["peer-joined"')
+SAMPLES = 200  # enough for a 99th percentile that one stray pause does not decide
+PAIRS = 3  # the senders take turns, so that each stays well inside its message budget
+
+
+def test_a_page_flood_does_not_slow_calls_in_other_rooms(server):
+    pairs = []
+    for _ in range(PAIRS):
+        caller, callee = RawSocketIO(server.url), RawSocketIO(server.url)
+        room = f"flooded-{uuid.uuid4().hex}"
+        assert caller.call(1, "join", {"room": room})["ok"]
+        assert callee.call(1, "join", {"room": room})["ok"]
+        assert caller.receive().startswith('42/signal,["peer-joined"')
+        pairs += [(caller, callee), (callee, caller)]
     flood = subprocess.Popen([sys.executable, "-c", PAGE_FLOOD, f"{server.url}/steps/3?room=other", "20"],
                              stdout=subprocess.PIPE, text=True)
     try:
         assert flood.stdout.readline() == "flooding\n"
         latencies = []
-        for n in range(40):
-            caller.event("signal", {"type": "offer", "sdp": f"v=0\r\ns=message {n} {time.monotonic()}\r\n"})
-            relayed = json.loads(callee.receive().removeprefix("42/signal,"))
+        for n in range(SAMPLES):
+            sender, receiver = pairs[n % len(pairs)]
+            sender.event("signal", {"type": "offer", "sdp": f"v=0\r\ns=message {n} {time.monotonic()}\r\n"})
+            relayed = json.loads(receiver.receive().removeprefix("42/signal,"))
             _, number, sent = relayed[1]["sdp"].split("\r\n")[1].split()
             assert int(number) == n  # in order, none lost
             latencies.append(time.monotonic() - float(sent))
-            time.sleep(0.025)  # a call's pace: a description, then candidates a few ms apart
+            time.sleep(0.010)  # a call's pace: a description, then candidates a few ms apart
         assert flood.poll() is None, "the flood ended before the measurement did"
     finally:
         flood.kill()
         flood.wait()
-    assert max(latencies) < 0.100, f"relay latency during the flood: {sorted(latencies)[-5:]}"
+    p99 = sorted(latencies)[int(0.99 * SAMPLES) - 1]
+    assert p99 < 0.100, f"p99 relay latency during the flood: {p99:.3f} s; the slowest: {sorted(latencies)[-5:]}"
