@@ -6,6 +6,7 @@
     ratelimit.py   each client's budget of messages and joins
     logs.py        one line per refusal, at a bounded rate
     codec.py       Socket.IO packets whose JSON the server cannot read become a refusal
+    upstream.py    guards around defects of the libraries below
 
 `init_app(app)` binds it all to a Flask app, in the style of a Flask extension.
 The app's config may override any of DEFAULTS; everything else is fixed here.
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from flask_socketio import SocketIO
 
-from . import logs, namespace
+from . import logs, namespace, upstream
 from .codec import SignalingPacket
 from .namespace import SignalingNamespace
 from .ratelimit import Limits
@@ -67,7 +68,8 @@ def init_app(app):
         # runs each in its own thread or greenlet: cost, and a reordering race.)
         async_handlers=False,
     )
-    logs.limit_rate(namespace.log)
+    logs.limit_rate(namespace.log, upstream.log)
+    upstream.end_sessions_on_broken_frames()
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     handler = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"])
     socketio.on_namespace(handler)

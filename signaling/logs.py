@@ -31,7 +31,13 @@ class RateLimitedLog(logging.Filter):
         return True
 
 
-def limit_rate(logger):
-    """Give this logger one RateLimitedLog, however many apps are made."""
-    if not any(isinstance(f, RateLimitedLog) for f in logger.filters):
-        logger.addFilter(RateLimitedLog())
+# One budget for all of the server's own loggers: a filter applies to the records
+# of the logger it is on, not to those of its children.
+SHARED = RateLimitedLog()
+
+
+def limit_rate(*loggers):
+    """Put the shared rate limit on these loggers, however many apps are made."""
+    for logger in loggers:
+        if SHARED not in logger.filters:
+            logger.addFilter(SHARED)

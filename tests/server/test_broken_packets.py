@@ -5,6 +5,7 @@ A module of its own, with servers of its own: the log's rate limit is shared by
 everything a server logs, and other tests' refusals would use it up."""
 
 import time
+import uuid
 
 import pytest
 
@@ -66,3 +67,20 @@ def test_a_flood_of_mistakes_writes_a_bounded_log(server):
     allowed = BURST + LINES_PER_SECOND * (time.monotonic() - began) + 1
     assert len(lines) <= allowed, f"{len(lines)} log lines for {len(codes)} mistakes"
     assert not any("Traceback" in line for line in lines)
+
+
+@pytest.mark.parametrize("frame", [b"", b"x"], ids=["an empty frame", "a frame without a packet type"])
+def test_a_frame_that_is_not_engine_io_frees_the_seat_at_once(server, frame):
+    """Engine.IO used to keep such a session until its ping timeout, about 50 s."""
+    offender, peer = RawSocketIO(server.url), RawSocketIO(server.url)
+    room = f"broken-frame-{uuid.uuid4().hex}"
+    assert offender.call(1, "join", {"room": room})["ok"]
+    assert peer.call(1, "join", {"room": room})["ok"]
+    assert offender.receive() == '42/signal,["peer-joined",{}]'
+    peer.sock.settimeout(2)  # "at once": well inside 2 s
+    offender.send_text(frame)
+    assert peer.receive() == '42/signal,["peer-left",{}]'
+    with pytest.raises(ConnectionError):
+        offender.receive()
+    newcomer = RawSocketIO(server.url)
+    assert newcomer.call(1, "join", {"room": room}) == {"ok": True, "role": "callee", "peers": 1}
