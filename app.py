@@ -17,19 +17,21 @@ def requested_async_mode(argv):
 
 # Monkey-patching must come first, and only when run as a program: a module
 # that patches on import breaks every process that imports it (tests too).
-if __name__ == "__main__" and requested_async_mode(sys.argv[1:]) == "eventlet":
-    import warnings
+if __name__ == "__main__":
+    MODE = requested_async_mode(sys.argv[1:])
+    if MODE == "eventlet":
+        import warnings
 
-    # Known and planned for: eventlet is in maintenance mode, which is why
-    # --async-mode can switch to gevent or threading.
-    warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
-    import eventlet
+        # Known and planned for: eventlet is in maintenance mode, which is why
+        # --async-mode can switch to gevent or threading.
+        warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+        import eventlet
 
-    eventlet.monkey_patch()
-elif __name__ == "__main__" and requested_async_mode(sys.argv[1:]) == "gevent":
-    from gevent import monkey
+        eventlet.monkey_patch()
+    elif MODE == "gevent":
+        from gevent import monkey
 
-    monkey.patch_all()
+        monkey.patch_all()
 
 import contextlib  # noqa: E402
 import logging  # noqa: E402
