@@ -14,7 +14,7 @@ import socket
 
 import pytest
 
-from tests.harness.browsers import CHROMIUM_ARGS, camera_args, chromium_executable
+from tests.harness.browsers import camera_args, launch_options
 from tests.harness.media import write_y4m
 from tests.harness.server import running_server
 
@@ -55,14 +55,8 @@ def server():
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args, browser_type):
-    """The plugin's options (--headed, --slowmo, --browser-channel), with our
-    Chromium flags, and the system Chromium where Playwright has none of its own."""
-    options = {**browser_type_launch_args, "args": list(CHROMIUM_ARGS)}
-    if "channel" not in options:
-        executable = chromium_executable(browser_type)
-        if executable:
-            options["executable_path"] = executable
-    return options
+    """The plugin's options, with the tests' browser and flags (see launch_options)."""
+    return launch_options(browser_type, **browser_type_launch_args)
 
 
 @pytest.fixture(scope="session")

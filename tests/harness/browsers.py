@@ -47,8 +47,11 @@ def chromium_executable(browser_type):
 
 
 def launch_options(browser_type, fake_video=None, **options):
-    """Launch options outside pytest (benchmarks, screenshots): the same browser as the tests."""
-    executable = chromium_executable(browser_type)
-    if executable:
-        options.setdefault("executable_path", executable)
+    """Launch options for the tests' browser, on top of `options` (pytest-playwright's
+    --headed, --slowmo, --browser-channel): our flags, and the system Chromium where
+    Playwright has none of its own, unless a channel names another browser."""
+    if "channel" not in options:
+        executable = chromium_executable(browser_type)
+        if executable:
+            options.setdefault("executable_path", executable)
     return {**options, "args": camera_args(fake_video) if fake_video else list(CHROMIUM_ARGS)}

@@ -9,19 +9,11 @@ import uuid
 
 import pytest
 
-import serving
 from signaling.logs import BURST, LINES_PER_SECOND
 from signaling.ratelimit import Limits
 from tests.harness.raw_socketio import RawSocketIO, error_code
-from tests.harness.server import server_process
 
 LIMITS = Limits()
-
-
-@pytest.fixture(scope="module", params=serving.ASYNC_MODES)
-def server(request):
-    with server_process(request.param) as started:
-        yield started
 
 
 # Packets no client library sends: each gets `unreadable`, and the socket lives on.

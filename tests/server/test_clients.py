@@ -12,20 +12,12 @@ import uuid
 import pytest
 import socketio
 
-import serving
 from signaling import NAMESPACE
-from tests.harness.server import running_server
 from tests.harness.signal_client import OFFER
 
 # None: the client's default (polling first, then the upgrade).
 TRANSPORTS = {"default": None, "polling only": ["polling"], "websocket only": ["websocket"]}
 WAIT = 10  # seconds: a generous bound for one message on loopback
-
-
-@pytest.fixture(scope="module", params=serving.ASYNC_MODES)
-def server(request):
-    with running_server(request.param) as url:
-        yield url
 
 
 class Listener:
@@ -54,7 +46,7 @@ def connect(server):
 
     def connect(transports):
         listener = Listener(transports)
-        listener.client.connect(server, namespaces=[NAMESPACE], transports=transports, wait_timeout=WAIT)
+        listener.client.connect(server.url, namespaces=[NAMESPACE], transports=transports, wait_timeout=WAIT)
         opened.append(listener)
         return listener
 

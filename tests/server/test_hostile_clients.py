@@ -7,20 +7,10 @@ import sys
 import time
 import uuid
 
-import pytest
-
-import serving
 from signaling.ratelimit import Limits
 from tests.harness.raw_socketio import RawSocketIO, error_code
-from tests.harness.server import server_process
 
 LIMITS = Limits()
-
-
-@pytest.fixture(scope="module", params=serving.ASYNC_MODES)
-def server(request):
-    with server_process(request.param) as started:
-        yield started
 
 
 def test_leaving_and_entering_the_namespace_again_keeps_the_join_budget(server):
