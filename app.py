@@ -69,6 +69,10 @@ def parse_args(argv=None):
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN", type=origin,
                         help="another origin whose pages may connect to the signaling server, "
                              "e.g. https://class.example (repeatable; default: this app's own only)")
+    parser.add_argument("--request-timeout", type=seconds, default=serving.HEAD_SECONDS, metavar="SECONDS",
+                        help="time a client has to send a request's line and headers (default: %(default)g)")
+    parser.add_argument("--idle-timeout", type=seconds, default=serving.IDLE_SECONDS, metavar="SECONDS",
+                        help="longest wait for a client that neither sends nor reads (default: %(default)g)")
     parser.add_argument("--certfile", help="TLS certificate (PEM), to serve https for other devices")
     parser.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     return parser.parse_args(argv)
@@ -82,6 +86,13 @@ def origin(text):
             f"{text!r} is not an origin such as https://class.example:8443 (and '*' would let any site in)"
         )
     return text
+
+
+def seconds(text):
+    value = float(text)
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600")
+    return value
 
 
 def ice_servers(text):
@@ -104,7 +115,8 @@ def main(args):
         print("Note: browsers only allow the camera on localhost or https; "
               "other devices need --certfile/--keyfile.", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a learner stops it
-        serving.serve(app, args.host, args.port, args.certfile, args.keyfile)
+        serving.serve(app, args.host, args.port, args.certfile, args.keyfile,
+                      request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
     print("Stopped.", flush=True)
 
 

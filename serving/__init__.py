@@ -4,6 +4,7 @@
     gevent_server.py      gevent's WSGI server, with simple-websocket
     threading_server.py   Werkzeug's threaded server, with simple-websocket
     websocket_mask.py     a fast WebSocket unmasking for eventlet
+    deadlines.py          timeouts for clients that send too slowly
     tcp.py                the listening socket's options
 
 Measured with benchmarks/ (see the README): without these, small messages
@@ -12,11 +13,14 @@ connections and dropped SYNs from a burst of clients, and unmasking a 5 KB
 client frame cost eventlet ~3 ms of Python.
 """
 
+from .deadlines import HEAD_SECONDS, HEADS, IDLE_SECONDS
+
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 
 
-def serve(app, host, port, certfile=None, keyfile=None):
-    """Serve until interrupted; with certfile and keyfile, HTTPS and WSS."""
+def serve(app, host, port, certfile=None, keyfile=None, request_timeout=HEAD_SECONDS, idle_timeout=IDLE_SECONDS):
+    """Serve until interrupted; with certfile and keyfile, HTTPS and WSS.
+    The timeouts are deadlines.py's HEAD_SECONDS and IDLE_SECONDS."""
     mode = app.extensions["socketio"].server.eio.async_mode
     if mode == "eventlet":
         from .eventlet_server import serve_eventlet as run
@@ -24,4 +28,5 @@ def serve(app, host, port, certfile=None, keyfile=None):
         from .gevent_server import serve_gevent as run
     else:
         from .threading_server import serve_threading as run
-    run(app, host, port, certfile, keyfile)
+    HEADS.seconds = request_timeout
+    run(app, host, port, certfile, keyfile, idle_timeout)

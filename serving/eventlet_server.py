@@ -1,20 +1,38 @@
-"""eventlet's WSGI server, with room for a classroom and a faster WebSocket."""
+"""eventlet's WSGI server, with room for a classroom, timeouts and a faster WebSocket."""
 
 import eventlet
 import eventlet.websocket
 import eventlet.wsgi
 
+from .deadlines import HEADS
 from .tcp import LISTEN_BACKLOG, listening_socket
 from .websocket_mask import apply_mask
 
 MAX_CONNECTIONS = 10_000  # eventlet's default is 1,024
 
 
-def serve_eventlet(app, host, port, certfile, keyfile):
+class DeadlineProtocol(eventlet.wsgi.HttpProtocol):
+    """eventlet's HTTP protocol, with a deadline on each request's line and headers."""
+
+    def handle_one_request(self):
+        HEADS.arm(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            HEADS.disarm(self.connection)
+
+    def parse_request(self):
+        parsed = super().parse_request()
+        # The head is in (the app's time is its own), or was cut off: never serve half of one.
+        return HEADS.disarm(self.connection) and parsed
+
+
+def serve_eventlet(app, host, port, certfile, keyfile, idle_timeout):
     eventlet.websocket.RFC6455WebSocket._apply_mask = staticmethod(apply_mask)
     listener = listening_socket(
         host, port, lambda address, family: eventlet.listen(address, family, backlog=LISTEN_BACKLOG)
     )
     if certfile:
         listener = eventlet.wrap_ssl(listener, certfile=certfile, keyfile=keyfile, server_side=True)
-    eventlet.wsgi.server(listener, app, log_output=False, max_size=MAX_CONNECTIONS)
+    eventlet.wsgi.server(listener, app, log_output=False, max_size=MAX_CONNECTIONS,
+                         socket_timeout=idle_timeout, protocol=DeadlineProtocol)

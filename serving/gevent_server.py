@@ -3,9 +3,32 @@ drives with gevent's own events and selectors."""
 
 import socket
 
-from gevent.pywsgi import WSGIServer
+from gevent.pywsgi import WSGIHandler, WSGIServer
 
+from .deadlines import HEADS
 from .tcp import LISTEN_BACKLOG, listening_socket
+
+
+class DeadlineHandler(WSGIHandler):
+    """gevent's handler, with a deadline on each request's line and headers."""
+
+    def handle(self):
+        self.socket.settimeout(self.server.idle_timeout)
+        super().handle()
+
+    def handle_one_request(self):
+        # The plain socket below gevent's: shutting down gevent's own would raise
+        # in the reading greenlet and log a traceback.
+        connection = self.socket._sock
+        HEADS.arm(connection)
+        try:
+            return super().handle_one_request()
+        finally:
+            HEADS.disarm(connection)
+
+    def read_request(self, raw_requestline):
+        parsed = super().read_request(raw_requestline)
+        return HEADS.disarm(self.socket._sock) and parsed  # never serve half a head
 
 
 def bound_socket(address, family):
@@ -16,7 +39,9 @@ def bound_socket(address, family):
     return sock
 
 
-def serve_gevent(app, host, port, certfile, keyfile):
+def serve_gevent(app, host, port, certfile, keyfile, idle_timeout):
     tls = {"certfile": certfile, "keyfile": keyfile} if certfile else {}
     listener = listening_socket(host, port, bound_socket)
-    WSGIServer(listener, app, log=None, **tls).serve_forever()
+    server = WSGIServer(listener, app, log=None, handler_class=DeadlineHandler, **tls)
+    server.idle_timeout = idle_timeout
+    server.serve_forever()

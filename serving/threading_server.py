@@ -1,12 +1,39 @@
 """Werkzeug's threaded server: one thread per connection, WebSocket by simple-websocket."""
 
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from .tcp import set_nodelay
+from .deadlines import HEADS
+from .tcp import LISTEN_BACKLOG, set_nodelay
 
 
-def serve_threading(app, host, port, certfile, keyfile):
+class DeadlineRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, with a deadline on each request's line and headers."""
+
+    def setup(self):
+        self.timeout = self.server.idle_timeout  # socketserver sets it on the connection
+        super().setup()
+
+    def handle_one_request(self):
+        HEADS.arm(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            HEADS.disarm(self.connection)
+
+    def parse_request(self):
+        parsed = super().parse_request()
+        return HEADS.disarm(self.connection) and parsed  # never serve half a head
+
+
+class Server(ThreadedWSGIServer):
+    # Werkzeug listens with a backlog of 128: a burst of clients beyond it had
+    # their connections dropped and retried by TCP after seconds of back-off.
+    request_queue_size = LISTEN_BACKLOG
+
+
+def serve_threading(app, host, port, certfile, keyfile, idle_timeout):
     ssl_context = (certfile, keyfile) if certfile else None
-    server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
+    server = Server(host, port, app, handler=DeadlineRequestHandler, ssl_context=ssl_context)
+    server.idle_timeout = idle_timeout
     set_nodelay(server.socket)
     server.serve_forever()

@@ -70,6 +70,7 @@ def init_app(app):
     )
     logs.limit_rate(namespace.log, upstream.log)
     upstream.end_sessions_on_broken_frames()
+    upstream.close_polling_sessions_without_waiting()
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     handler = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"])
     socketio.on_namespace(handler)

@@ -8,6 +8,15 @@ its seat in a room, lives on until the ping timeout: the other person learned
 that their peer had gone only after about 50 s, and signals sent to the ghost in
 the meantime were lost. Guarded here: such a frame ends the session at once.
 Test: tests/server/test_broken_packets.py, the broken-frame tests.
+
+python-engineio (seen in 4.15.1): ending a long-polling session from the server
+(Server.disconnect: a POST over the size limit, or our flood disconnect) waits
+until the client has fetched the goodbye with its next GET, which a client that
+hung up never sends. The request that ended the session then waited forever,
+holding its thread or greenlet and its socket: 150 refused POSTs held 150
+descriptors. Guarded here: a session that is not on WebSocket ends without
+waiting; the goodbye stays queued for a GET that may still come.
+Test: tests/server/test_timeouts.py, the refused-POST test.
 """
 
 import functools
@@ -36,3 +45,19 @@ def end_sessions_on_broken_frames():
 
     guarded.ends_broken_sessions = True
     engineio_socket.Socket._websocket_handler = guarded
+
+
+def close_polling_sessions_without_waiting():
+    """Wrap Engine.IO's Socket.close (once per process, however many apps)."""
+    close = engineio_socket.Socket.close
+    if getattr(close, "never_waits_for_polling", False):
+        return
+
+    @functools.wraps(close)
+    def guarded(self, wait=True, abort=False, reason=None):
+        # On WebSocket the session's own writer drains the queue; on long-polling
+        # only the client's next GET would, and it may never come.
+        return close(self, wait=wait and self.upgraded, abort=abort, reason=reason)
+
+    guarded.never_waits_for_polling = True
+    engineio_socket.Socket.close = guarded

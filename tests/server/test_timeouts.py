@@ -1,0 +1,151 @@
+"""Clients that send too slowly, or stop halfway, against the real server under each
+async mode: each attack bounded in count and time, on loopback. The server frees
+what they held, and an honest call in another room carries on meanwhile."""
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+import serving
+import serving.tcp
+from tests.harness.raw_socketio import RawSocketIO
+from tests.harness.server import server_process
+
+REQUEST_TIMEOUT = 1.0  # short, so that the tests are; the default is serving.HEAD_SECONDS
+IDLE_TIMEOUT = 3.0
+ENFORCED_WITHIN = 1.5  # the deadline watcher looks twice a second; the rest is slack for a busy machine
+
+
+@pytest.fixture(scope="module", params=serving.ASYNC_MODES)
+def server(request):
+    timeouts = ["--request-timeout", str(REQUEST_TIMEOUT), "--idle-timeout", str(IDLE_TIMEOUT)]
+    with server_process(request.param, extra_args=timeouts) as started:
+        yield started
+
+
+def descriptors(server):
+    """The server's open sockets: its listener and each connection it holds."""
+    folder = f"/proc/{server.pid}/fd"
+    count = 0
+    for fd in os.listdir(folder):
+        with contextlib.suppress(FileNotFoundError):  # closed while we looked
+            count += os.readlink(f"{folder}/{fd}").startswith("socket:")
+    return count
+
+
+def wait_for(condition, timeout, message):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, message()
+        time.sleep(0.05)
+
+
+def connect(server):
+    return socket.create_connection(("127.0.0.1", server.port), timeout=10)
+
+
+def read_until_closed(sock):
+    """Everything the server sends before it closes the connection."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+def polling_session(server):
+    with urllib.request.urlopen(f"{server.url}/socket.io/?EIO=4&transport=polling", timeout=5) as response:
+        return json.loads(response.read().decode()[1:])["sid"]
+
+
+def test_a_refused_long_polling_post_frees_its_connection(server):
+    """A POST over the message limit ended its session and then waited forever for a GET
+    that never came: 150 of them held 150 descriptors (and greenlets or threads)."""
+    baseline = descriptors(server)
+    for _ in range(50):
+        sid = polling_session(server)
+        sock = connect(server)
+        sock.sendall(
+            f"POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 200000\r\n\r\n".encode()
+        )
+        sock.settimeout(2)
+        assert sock.recv(12) == b"HTTP/1.1 400"  # answered at once, not held
+        sock.close()  # and the client hangs up without sending the body
+    wait_for(lambda: descriptors(server) <= baseline, ENFORCED_WITHIN + IDLE_TIMEOUT,
+             lambda: f"{descriptors(server) - baseline} connections still held")
+
+
+def test_half_sent_requests_are_closed_at_the_request_timeout(server):
+    """Slowloris: heads never finished, or trickled a byte at a time, were held forever."""
+    baseline = descriptors(server)
+    began = time.monotonic()
+    halves = []
+    for n in range(200):
+        sock = connect(server)
+        sock.sendall(f"GET /steps/{1 + n % 5} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode())
+        halves.append(sock)
+    trickler = connect(server)
+    head = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nX-Slow: {'x' * 100}\r\n\r\n".encode()
+    sent = 0
+    while time.monotonic() - began < REQUEST_TIMEOUT + ENFORCED_WITHIN and sent < len(head):
+        try:
+            trickler.send(head[sent:sent + 1])  # never a whole head in time
+        except OSError:  # cut off: what the test waits for
+            break
+        sent += 1
+        time.sleep(0.02)
+    page = urllib.request.urlopen(f"{server.url}/steps/1", timeout=5)
+    assert page.status == 200  # others are served meanwhile
+    for sock in [*halves, trickler]:
+        sock.settimeout(REQUEST_TIMEOUT + ENFORCED_WITHIN)
+        answer = read_until_closed(sock)  # closed, and never served half a head:
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 400 "), answer
+    assert time.monotonic() - began < REQUEST_TIMEOUT + ENFORCED_WITHIN + 1
+    wait_for(lambda: descriptors(server) <= baseline, ENFORCED_WITHIN,
+             lambda: f"{descriptors(server) - baseline} connections still held")
+
+
+def test_a_body_that_stops_coming_is_closed_at_the_idle_timeout(server):
+    sid = polling_session(server)
+    sock = connect(server)
+    sock.sendall(
+        f"POST /socket.io/?EIO=4&transport=polling&sid={sid} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: 100\r\n\r\n40/signal,".encode()
+    )
+    began = time.monotonic()
+    sock.settimeout(IDLE_TIMEOUT + ENFORCED_WITHIN + 2)
+    read_until_closed(sock)
+    assert IDLE_TIMEOUT - 0.5 < time.monotonic() - began < IDLE_TIMEOUT + ENFORCED_WITHIN
+
+
+def test_many_half_sent_requests_released_at_once_leave_service_running(server):
+    halves = []
+    for _ in range(1000):
+        sock = connect(server)
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode())
+        halves.append(sock)
+    for sock in halves:
+        sock.sendall(b"\r\n")
+    caller, callee = RawSocketIO(server.url), RawSocketIO(server.url)  # a new call starts meanwhile
+    room = f"released-{uuid.uuid4().hex}"
+    assert caller.call(1, "join", {"room": room})["ok"]
+    assert callee.call(1, "join", {"room": room})["ok"]
+    assert caller.receive() == '42/signal,["peer-joined",{}]'
+    for sock in halves:
+        sock.close()
+
+
+def test_the_listen_backlog_takes_a_burst_of_connections(server):
+    """Under threading, 1,000 half-sent requests released at once stopped service for
+    over 85 s: Werkzeug listens with a backlog of 128, and the connections that
+    overflowed it were retried by TCP after seconds of back-off."""
+    listening = subprocess.run(["ss", "-Hltn", f"sport = :{server.port}"], capture_output=True, text=True,
+                               check=True).stdout.split()
+    assert int(listening[2]) >= serving.tcp.LISTEN_BACKLOG  # ss shows a listener's backlog as Send-Q
