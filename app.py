@@ -43,6 +43,7 @@ import pages  # noqa: E402
 import serving  # noqa: E402
 import signaling  # noqa: E402
 from pages.ice import parse_servers  # noqa: E402
+from signaling.addresses import AddressLimits  # noqa: E402
 
 
 def create_app(config=None):
@@ -69,6 +70,12 @@ def parse_args(argv=None):
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN", type=origin,
                         help="another origin whose pages may connect to the signaling server, "
                              "e.g. https://class.example (repeatable; default: this app's own only)")
+    parser.add_argument("--per-address-connections", type=positive, default=AddressLimits.connections,
+                        metavar="N", help="connections one client address may hold open (default: %(default)s)")
+    parser.add_argument("--per-address-rooms", type=positive, default=AddressLimits.room_places, metavar="N",
+                        help="places in rooms one client address may hold (default: %(default)s)")
+    parser.add_argument("--per-address-joins", type=positive, default=AddressLimits.joins_per_minute,
+                        metavar="N", help="joins a minute from one client address (default: %(default)s)")
     parser.add_argument("--certfile", help="TLS certificate (PEM), to serve https for other devices")
     parser.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     return parser.parse_args(argv)
@@ -84,6 +91,12 @@ def origin(text):
     return text
 
 
+def positive(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
 def ice_servers(text):
     try:
         return parse_servers(text)
@@ -96,7 +109,9 @@ def main(args):
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("signaling").setLevel(logging.INFO)
     app = create_app({"ASYNC_MODE": args.async_mode, "ICE_SERVERS": args.ice_servers,
-                      "ALLOWED_ORIGINS": args.allow_origin})
+                      "ALLOWED_ORIGINS": args.allow_origin,
+                      "ADDRESS_LIMITS": AddressLimits(args.per_address_connections, args.per_address_rooms,
+                                                      args.per_address_joins)})
     scheme = "https" if args.certfile else "http"
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
     print(f"WebRTC tutorial ({args.async_mode}): open {scheme}://{shown_host}:{args.port}/", flush=True)
