@@ -23,7 +23,7 @@ class RawSocketIO:
         lines = {"Host": f"{host}:{port}", "Upgrade": "websocket", "Connection": "Upgrade",
                  "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13", **(headers or {})}
         self.sock.sendall(
-            "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n".encode()
+            b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
             + "".join(f"{name}: {value}\r\n" for name, value in lines.items()).encode() + b"\r\n"
         )
         response = b""
