@@ -42,6 +42,7 @@ from flask import Flask  # noqa: E402
 import pages  # noqa: E402
 import serving  # noqa: E402
 import signaling  # noqa: E402
+from pages.hosts import allowed_host  # noqa: E402
 from pages.ice import parse_servers  # noqa: E402
 from signaling.addresses import AddressLimits  # noqa: E402
 
@@ -53,6 +54,7 @@ def create_app(config=None):
     app.config.update(config or {})
     pages.init_app(app)
     signaling.init_app(app)
+    pages.guard_requests(app)  # last: it wraps the Socket.IO middleware too
     return app
 
 
@@ -70,6 +72,12 @@ def parse_args(argv=None):
     parser.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN", type=origin,
                         help="another origin whose pages may connect to the signaling server, "
                              "e.g. https://class.example (repeatable; default: this app's own only)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME", type=host,
+                        help="another name this server answers to, e.g. class.example (repeatable; default: "
+                             "localhost and the addresses it listens on)")
+    parser.add_argument("--proxy", type=int, default=0, metavar="N", choices=range(0, 10),
+                        help="the number of proxies in front whose X-Forwarded-For/-Proto/-Host/-Port "
+                             "headers to believe (default: none)")
     parser.add_argument("--per-address-connections", type=positive, default=AddressLimits.connections,
                         metavar="N", help="connections one client address may hold open (default: %(default)s)")
     parser.add_argument("--per-address-rooms", type=positive, default=AddressLimits.room_places, metavar="N",
@@ -91,6 +99,13 @@ def origin(text):
     return text
 
 
+def host(text):
+    try:
+        return allowed_host(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def positive(text):
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
@@ -109,7 +124,8 @@ def main(args):
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("signaling").setLevel(logging.INFO)
     app = create_app({"ASYNC_MODE": args.async_mode, "ICE_SERVERS": args.ice_servers,
-                      "ALLOWED_ORIGINS": args.allow_origin,
+                      "ALLOWED_ORIGINS": args.allow_origin, "LISTEN_HOST": args.host,
+                      "ALLOWED_HOSTS": args.allow_host, "PROXY_HOPS": args.proxy,
                       "ADDRESS_LIMITS": AddressLimits(args.per_address_connections, args.per_address_rooms,
                                                       args.per_address_joins)})
     scheme = "https" if args.certfile else "http"

@@ -59,3 +59,20 @@ def test_per_address_limits_default_to_the_signaling_defaults_and_may_be_set(cap
         with pytest.raises(SystemExit):
             parse_args(["--per-address-connections", bad])
         assert "is not a whole number" in capsys.readouterr().err
+
+
+def test_more_host_names_may_be_allowed_but_never_everyone(capsys):
+    args = parse_args(["--allow-host", "Class.Example", "--allow-host", "fe80::1"])
+    assert args.allow_host == ["class.example", "[fe80::1]"]
+    assert parse_args([]).allow_host == []
+    for bad in ("*", "*.example", "https://class.example", "class.example:8443"):
+        with pytest.raises(SystemExit):
+            parse_args(["--allow-host", bad])
+        assert "is not a host name" in capsys.readouterr().err
+
+
+def test_forwarded_headers_count_only_with_proxy():
+    assert parse_args([]).proxy == 0
+    assert parse_args(["--proxy", "2"]).proxy == 2
+    with pytest.raises(SystemExit):
+        parse_args(["--proxy", "-1"])
