@@ -143,6 +143,14 @@ def http_get(url, path, source=None, headers=None):
         connection.close()
 
 
+def refused_websocket(url, source=None, headers=None):
+    """(status, body text) of a WebSocket handshake that the server should refuse
+    (one it accepts times out here instead)."""
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode()}
+    return http_get(url, "/socket.io/?EIO=4&transport=websocket", source, {**upgrade, **(headers or {})})
+
+
 def error_code(frame):
     """The code of an `error` event frame from /signal."""
     assert frame.startswith('42/signal,["error",'), frame
