@@ -95,7 +95,8 @@ class SignalingNamespace(Namespace):
 
     def _join_counted(self, sid, room, key):
         """Join, with the place counted against the client's address."""
-        address = address_key(self.server.get_environ(sid, self.namespace).get("REMOTE_ADDR"))
+        environ = self.server.get_environ(sid, self.namespace) or {}
+        address = address_key(environ.get("REMOTE_ADDR"))
         if not self.addresses.allow_join(address):
             raise SignalingError(
                 "address-too-many-joins",
