@@ -41,7 +41,7 @@ def guard_requests(app):
     """Every request, pages and Socket.IO alike, passes the Host check first
     (after ProxyFix, with --proxy). Call it after signaling.init_app, whose
     middleware it must wrap."""
-    allowed = hosts.own_hosts(app.config["LISTEN_HOST"]) | set(map(hosts.host_name, app.config["ALLOWED_HOSTS"]))
+    allowed = hosts.own_hosts(app.config["LISTEN_HOST"]) | set(map(hosts.allowed_host, app.config["ALLOWED_HOSTS"]))
     app.wsgi_app = hosts.guard(app.wsgi_app, allowed, app.config["PROXY_HOPS"])
 
 

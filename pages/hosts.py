@@ -97,11 +97,16 @@ class HostCheck:
 
 
 def refuse(host, start_response):
+    name = _known(host)
     shown = "".join(c if c.isprintable() and c.isascii() else "?" for c in host[:SHOWN_CHARS])
-    name = _known(host) or shown
-    body = (f"This server does not answer to the host '{shown}'. If that is one of its names, "
-            f"start it with --allow-host {name}.\n" if host else
-            "A request must say which host it is for (the Host header).\n").encode()
+    if name:
+        text = (f"This server does not answer to the host '{shown}'. If that is one of its names, "
+                f"start it with --allow-host {name}.\n")
+    elif host:
+        text = f"'{shown}' is not a host name, so this server does not answer to it.\n"
+    else:
+        text = "A request must say which host it is for (the Host header).\n"
+    body = text.encode()
     start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
                                        ("Content-Length", str(len(body))),
                                        ("X-Content-Type-Options", "nosniff")])

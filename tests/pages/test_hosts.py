@@ -41,9 +41,13 @@ def test_a_rebound_name_is_refused_on_pages_and_on_the_socket(app, path):
 
 
 def test_a_request_without_a_usable_host_is_refused(app):
-    assert get(app, Host="")[0] == 400
-    status, text = get(app, Host="a\tb")
-    assert status == 400 and "the host 'a?b'" in text
+    assert get(app, Host="") == (400, "A request must say which host it is for (the Host header).\n")
+    assert get(app, Host="a\tb") == (400, "'a?b' is not a host name, so this server does not answer to it.\n")
+
+
+def test_everyone_may_not_be_allowed_in_the_config():
+    with pytest.raises(ValueError, match="is not a host name"):
+        create_app({"ASYNC_MODE": "threading", "ALLOWED_HOSTS": ["*"]})
 
 
 def test_allowed_hosts_are_answered():
