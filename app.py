@@ -42,7 +42,9 @@ from flask import Flask  # noqa: E402
 import pages  # noqa: E402
 import serving  # noqa: E402
 import signaling  # noqa: E402
+from pages.hosts import allowed_host  # noqa: E402
 from pages.ice import parse_servers  # noqa: E402
+from signaling.addresses import AddressLimits  # noqa: E402
 
 
 def create_app(config=None):
@@ -52,6 +54,7 @@ def create_app(config=None):
     app.config.update(config or {})
     pages.init_app(app)
     signaling.init_app(app)
+    pages.guard_requests(app)  # last: it wraps the Socket.IO middleware too
     return app
 
 
@@ -73,6 +76,18 @@ def parse_args(argv=None):
                         help="time a client has to send a request's line and headers (default: %(default)g)")
     parser.add_argument("--idle-timeout", type=seconds, default=serving.IDLE_SECONDS, metavar="SECONDS",
                         help="longest wait for a client that neither sends nor reads (default: %(default)g)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME", type=host,
+                        help="another name this server answers to, e.g. class.example (repeatable; default: "
+                             "localhost and the addresses it listens on)")
+    parser.add_argument("--proxy", type=int, default=0, metavar="N", choices=range(0, 10),
+                        help="the number of proxies in front whose X-Forwarded-For/-Proto/-Host/-Port "
+                             "headers to believe (default: none)")
+    parser.add_argument("--per-address-connections", type=positive, default=AddressLimits.connections,
+                        metavar="N", help="connections one client address may hold open (default: %(default)s)")
+    parser.add_argument("--per-address-rooms", type=positive, default=AddressLimits.room_places, metavar="N",
+                        help="places in rooms one client address may hold (default: %(default)s)")
+    parser.add_argument("--per-address-joins", type=positive, default=AddressLimits.joins_per_minute,
+                        metavar="N", help="joins a minute from one client address (default: %(default)s)")
     parser.add_argument("--certfile", help="TLS certificate (PEM), to serve https for other devices")
     parser.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
     return parser.parse_args(argv)
@@ -95,6 +110,19 @@ def seconds(text):
     return value
 
 
+def host(text):
+    try:
+        return allowed_host(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def positive(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
+
+
 def ice_servers(text):
     try:
         return parse_servers(text)
@@ -107,7 +135,10 @@ def main(args):
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("signaling").setLevel(logging.INFO)
     app = create_app({"ASYNC_MODE": args.async_mode, "ICE_SERVERS": args.ice_servers,
-                      "ALLOWED_ORIGINS": args.allow_origin})
+                      "ALLOWED_ORIGINS": args.allow_origin, "LISTEN_HOST": args.host,
+                      "ALLOWED_HOSTS": args.allow_host, "PROXY_HOPS": args.proxy,
+                      "ADDRESS_LIMITS": AddressLimits(args.per_address_connections, args.per_address_rooms,
+                                                      args.per_address_joins)})
     scheme = "https" if args.certfile else "http"
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
     print(f"WebRTC tutorial ({args.async_mode}): open {scheme}://{shown_host}:{args.port}/", flush=True)

@@ -4,17 +4,19 @@
     language.py    which language a request is answered in
     links.py       fresh room names, and redirects that stay on this site
     security.py    the headers every response carries (CSP and others)
+    hosts.py       the host names the server answers to, and the proxies it believes
     ice.py         the ICE servers handed to the call page
     content.py     the step folders, page texts and interface strings
     lesson.py      "the code as of step N", cut out of steps/lesson.js
     rendering.py   Markdown and highlighted code, as HTML
 
-`init_app(app)` loads the content and registers the blueprint.
+`init_app(app)` loads the content and registers the blueprint; `guard_requests(app)`,
+called after everything else that wraps `app.wsgi_app`, checks every request's Host.
 """
 
 from pathlib import Path
 
-from . import security
+from . import hosts, security
 from .content import Tutorial
 from .routes import bp
 
@@ -24,9 +26,23 @@ def init_app(app):
     # call page, empty on one machine or one LAN (across the internet: STUN, TURN).
     app.config.setdefault("STEPS_DIR", Path(app.root_path) / "steps")
     app.config.setdefault("ICE_SERVERS", [])
+    # LISTEN_HOST: the address the server listens on, whose names it answers to;
+    # ALLOWED_HOSTS: more names (a DNS name, a proxy's public name); PROXY_HOPS:
+    # how many proxies in front whose X-Forwarded-* headers count (0: none).
+    app.config.setdefault("LISTEN_HOST", "127.0.0.1")
+    app.config.setdefault("ALLOWED_HOSTS", [])
+    app.config.setdefault("PROXY_HOPS", 0)
     app.extensions["tutorial"] = Tutorial(app.config["STEPS_DIR"])
     app.register_blueprint(bp)
     app.after_request(security.add_headers)
+
+
+def guard_requests(app):
+    """Every request, pages and Socket.IO alike, passes the Host check first
+    (after ProxyFix, with --proxy). Call it after signaling.init_app, whose
+    middleware it must wrap."""
+    allowed = hosts.own_hosts(app.config["LISTEN_HOST"]) | set(map(hosts.allowed_host, app.config["ALLOWED_HOSTS"]))
+    app.wsgi_app = hosts.guard(app.wsgi_app, allowed, app.config["PROXY_HOPS"])
 
 
 def tutorial(app):

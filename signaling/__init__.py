@@ -4,6 +4,8 @@
     protocol.py    the shape of every message a client may send
     rooms.py       who is in which room
     ratelimit.py   each client's budget of messages and joins
+    addresses.py   what each client address holds: connections, places in rooms, joins
+    connections.py Engine.IO connections counted per address
     logs.py        one line per refusal, at a bounded rate
     codec.py       Socket.IO packets whose JSON the server cannot read become a refusal
     upstream.py    guards around defects of the libraries below
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 
 from flask_socketio import SocketIO
 
-from . import logs, namespace, upstream
+from . import connections, logs, namespace, upstream
+from .addresses import AddressCounts, AddressLimits
 from .codec import SignalingPacket
 from .namespace import SignalingNamespace
 from .ratelimit import Limits
@@ -31,6 +34,7 @@ DEFAULTS = {
     "ALLOWED_ORIGINS": [],
     # Limits (README, "Security and limits").
     "LIMITS": Limits(),
+    "ADDRESS_LIMITS": AddressLimits(),
     "MAX_ROOMS": 10_000,
     "MAX_MESSAGE_BYTES": 128 * 1024,  # larger messages close the connection
 }
@@ -48,9 +52,16 @@ class Signaling:
     def rooms(self):
         return self.namespace.rooms
 
-    def test_client(self, **kwargs):
-        """An in-process client connected to the namespace (Flask-SocketIO's test client)."""
-        return self.socketio.test_client(self.app, namespace=NAMESPACE, **kwargs)
+    @property
+    def addresses(self):
+        return self.namespace.addresses
+
+    def test_client(self, address="127.0.0.1", **kwargs):
+        """An in-process client connected to the namespace (Flask-SocketIO's test client),
+        coming from this client address."""
+        http = self.app.test_client()
+        http.environ_base["REMOTE_ADDR"] = address
+        return self.socketio.test_client(self.app, namespace=NAMESPACE, flask_test_client=http, **kwargs)
 
 
 def init_app(app):
@@ -68,11 +79,13 @@ def init_app(app):
         # runs each in its own thread or greenlet: cost, and a reordering race.)
         async_handlers=False,
     )
-    logs.limit_rate(namespace.log, upstream.log)
+    logs.limit_rate(namespace.log, upstream.log, connections.log)
     upstream.end_sessions_on_broken_frames()
     upstream.close_polling_sessions_without_waiting()
+    addresses = AddressCounts(app.config["ADDRESS_LIMITS"])
+    connections.count_per_address(socketio.server.eio, addresses)
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
-    handler = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"])
+    handler = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"], addresses)
     socketio.on_namespace(handler)
     app.extensions["signaling"] = Signaling(app, socketio, handler)
     return app.extensions["signaling"]

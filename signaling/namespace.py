@@ -14,6 +14,7 @@ import logging
 from flask import request
 from flask_socketio import Namespace
 
+from .addresses import address_key
 from .codec import UNREADABLE
 from .protocol import SignalingError, validate_join, validate_signal
 from .ratelimit import ClientAllowance
@@ -29,10 +30,12 @@ ACKED_EVENTS = frozenset({"join", "leave"})
 class SignalingNamespace(Namespace):
     """Rooms of two: the first member waits, the second one's arrival starts the call."""
 
-    def __init__(self, namespace, rooms, limits):
+    def __init__(self, namespace, rooms, limits, addresses):
         super().__init__(namespace)
         self.rooms = rooms
         self.limits = limits
+        self.addresses = addresses  # AddressCounts: what each client address holds
+        self._place_of = {}  # sid in a room -> the address its place counts against
         # One budget per connection (Engine.IO session), not per namespace entry:
         # leaving the namespace and entering it again must not refill it.
         self._allowances = {}  # Engine.IO session id -> ClientAllowance
@@ -83,12 +86,38 @@ class SignalingNamespace(Namespace):
         room, key = validate_join(_single(payload, "invalid-room"))
         if not self._allowance(sid).allow_join():
             raise SignalingError("too-many-joins", "Too many joins; wait a minute and try again.")
-        others = self.rooms.join(sid, room, key)
+        others = self._join_counted(sid, room, key)
         for other in others:
             self.emit("peer-joined", {}, room=other)
         # The member already there makes the offer; the newcomer answers.
         role = "callee" if others else "caller"
         return {"ok": True, "role": role, "peers": len(others)}
+
+    def _join_counted(self, sid, room, key):
+        """Join, with the place counted against the client's address."""
+        environ = self.server.get_environ(sid, self.namespace) or {}
+        address = address_key(environ.get("REMOTE_ADDR"))
+        if not self.addresses.allow_join(address):
+            raise SignalingError(
+                "address-too-many-joins",
+                f"Over {self.addresses.limits.joins_per_minute} joins a minute came from your "
+                "address; wait a minute and try again.",
+            )
+        if sid in self._place_of:  # already in a room: let the registry say so
+            return self.rooms.join(sid, room, key)
+        if not self.addresses.take_room_place(address):
+            raise SignalingError(
+                "too-many-rooms",
+                f"Your address already holds {self.addresses.limits.room_places} places in rooms; "
+                "leave some and try again.",
+            )
+        try:
+            others = self.rooms.join(sid, room, key)
+        except SignalingError:
+            self.addresses.free_room_place(address)
+            raise
+        self._place_of[sid] = address
+        return others
 
     def on_leave(self, sid, *payload):
         if payload not in ((), (None,)):
@@ -111,6 +140,9 @@ class SignalingNamespace(Namespace):
 
     def _depart(self, sid):
         room, remaining = self.rooms.leave(sid)
+        address = self._place_of.pop(sid, None)
+        if address is not None:
+            self.addresses.free_room_place(address)
         for other in remaining:
             self.emit("peer-left", {}, room=other)
         return room

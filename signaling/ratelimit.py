@@ -27,6 +27,10 @@ class TokenBucket:
             return True
         return False
 
+    def is_full(self):
+        """Refilled to its burst: then it is the same as a new bucket."""
+        return self.tokens + (self.clock() - self.updated) * self.rate >= self.burst
+
 
 @dataclass(frozen=True)
 class Limits:

@@ -28,9 +28,9 @@ def registry(app):
 
 @pytest.fixture
 def connect(app):
-    """connect() -> a new connected Peer."""
-    def connect():
-        return Peer(signaling.of(app).test_client())
+    """connect() -> a new connected Peer; connect(address) from another client address."""
+    def connect(address="127.0.0.1"):
+        return Peer(signaling.of(app).test_client(address))
 
     return connect
 

@@ -4,6 +4,7 @@ import pytest
 
 from app import create_app, parse_args
 from serving import ASYNC_MODES
+from signaling.addresses import AddressLimits
 
 
 def test_defaults_serve_localhost_8080_under_eventlet(monkeypatch):
@@ -47,3 +48,31 @@ def test_ice_servers_reach_the_call_page():
     app = create_app({"ASYNC_MODE": "threading", "ICE_SERVERS": [turn]})
     page = app.test_client().get("/call?room=r").get_data(as_text=True)
     assert '"urls": "turn:turn.example.org"' in page
+
+
+def test_per_address_limits_default_to_the_signaling_defaults_and_may_be_set(capsys):
+    args = parse_args([])
+    defaults = (args.per_address_connections, args.per_address_rooms, args.per_address_joins)
+    assert defaults == (AddressLimits().connections, AddressLimits().room_places, AddressLimits().joins_per_minute)
+    assert parse_args(["--per-address-rooms", "5"]).per_address_rooms == 5
+    for bad in ("0", "-1", "many", "1.5"):
+        with pytest.raises(SystemExit):
+            parse_args(["--per-address-connections", bad])
+        assert "is not a whole number" in capsys.readouterr().err
+
+
+def test_more_host_names_may_be_allowed_but_never_everyone(capsys):
+    args = parse_args(["--allow-host", "Class.Example", "--allow-host", "fe80::1"])
+    assert args.allow_host == ["class.example", "[fe80::1]"]
+    assert parse_args([]).allow_host == []
+    for bad in ("*", "*.example", "https://class.example", "class.example:8443"):
+        with pytest.raises(SystemExit):
+            parse_args(["--allow-host", bad])
+        assert "is not a host name" in capsys.readouterr().err
+
+
+def test_forwarded_headers_count_only_with_proxy():
+    assert parse_args([]).proxy == 0
+    assert parse_args(["--proxy", "2"]).proxy == 2
+    with pytest.raises(SystemExit):
+        parse_args(["--proxy", "-1"])

@@ -2,6 +2,7 @@
 that a real client library would refuse to send."""
 
 import base64
+import http.client
 import json
 import os
 import socket
@@ -12,14 +13,18 @@ import urllib.request
 class RawSocketIO:
     """Just enough WebSocket to send frames a real client library would refuse to."""
 
-    def __init__(self, url):
+    def __init__(self, url, source=None, headers=None):
+        """source: the client's address (any of 127/8 on loopback); headers: more
+        handshake headers, or other values for Host."""
         host, port = url.removeprefix("http://").split(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=5)
+        self.sock = socket.create_connection((host, int(port)), timeout=5,
+                                             source_address=(source, 0) if source else None)
         key = base64.b64encode(os.urandom(16)).decode()
+        lines = {"Host": f"{host}:{port}", "Upgrade": "websocket", "Connection": "Upgrade",
+                 "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13", **(headers or {})}
         self.sock.sendall(
-            f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+            b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in lines.items()).encode() + b"\r\n"
         )
         response = b""
         while b"\r\n\r\n" not in response:
@@ -80,6 +85,9 @@ class RawSocketIO:
         assert reply.startswith(f"43/signal,{ack_id}["), reply
         return json.loads(reply.removeprefix(f"43/signal,{ack_id}"))[0]
 
+    def close(self):
+        self.sock.close()
+
     def reenter(self):
         """Leave the namespace and enter it again, on the same connection."""
         self.send_text(b"41/signal,")
@@ -120,6 +128,27 @@ class RawPolling:
 
     def event(self, name, *args):
         self.send_text(f"42/signal,{json.dumps([name, *args])}".encode())
+
+
+def http_get(url, path, source=None, headers=None):
+    """(status, body text) of one GET from this client address, with these headers."""
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5,
+                                            source_address=(source, 0) if source else None)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def refused_websocket(url, source=None, headers=None):
+    """(status, body text) of a WebSocket handshake that the server should refuse
+    (one it accepts times out here instead)."""
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode()}
+    return http_get(url, "/socket.io/?EIO=4&transport=websocket", source, {**upgrade, **(headers or {})})
 
 
 def error_code(frame):

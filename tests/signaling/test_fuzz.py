@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 
 import signaling
 from app import create_app
+from signaling.addresses import AddressLimits
 from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS
 from signaling.ratelimit import Limits
 
@@ -67,6 +68,8 @@ CAPACITY = 2
 UNLIMITED = Limits(
     messages_per_second=1e9, message_burst=10**9, joins_per_minute=10**9, flood_strikes=10**9
 )
+# Every test client comes from the same address.
+UNLIMITED_ADDRESS = AddressLimits(connections=10**9, room_places=10**9, joins_per_minute=10**9)
 # Small, so that hostile clients opening rooms run into `server-full`: the honest
 # room and the two hostile rooms of the set-up fill the server until one of those empties.
 MAX_ROOMS = 3
@@ -546,10 +549,12 @@ class Arena:
 
     def __init__(self):
         self.app = CLEAN_APPS.pop() if CLEAN_APPS else create_app(
-            {"ASYNC_MODE": "threading", "LIMITS": UNLIMITED, "MAX_ROOMS": MAX_ROOMS}
+            {"ASYNC_MODE": "threading", "LIMITS": UNLIMITED, "ADDRESS_LIMITS": UNLIMITED_ADDRESS,
+             "MAX_ROOMS": MAX_ROOMS}
         )
         self.registry = signaling.of(self.app).rooms
         assert self.registry.room_count() == 0
+        assert signaling.of(self.app).addresses.room_places("127.0.0.1") == 0  # none leaked
         self.rooms = Rooms()
         self.honest = HonestPair(self.app)
         self.rooms.join("caller", HONEST_ROOM, None)

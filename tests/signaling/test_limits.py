@@ -9,6 +9,7 @@ import pytest
 
 import signaling
 from app import create_app
+from signaling.addresses import AddressLimits
 from signaling.ratelimit import Limits
 from tests.harness.signal_client import BYE, NS, OFFER, Peer, candidate, error_event, refusal
 
@@ -74,6 +75,41 @@ def test_the_default_limits_let_a_whole_call_setup_through_at_once(pair):
         callee.signal(message)
     assert callee.received() == [("signal", [message]) for message in burst]
     assert caller.received() == [("signal", [message]) for message in burst[:-1]]
+
+
+# --- per address (every test client comes from 127.0.0.1) ------------------------------------
+
+
+@pytest.mark.parametrize("config", [{"ADDRESS_LIMITS": AddressLimits(room_places=2)}])
+def test_one_address_holds_a_limited_number_of_places_in_rooms(app, connect):
+    first, second, third = connect(), connect(), connect()
+    assert first.join("a")["ok"] and second.join("b")["ok"]
+    assert third.join("c") == refusal("too-many-rooms")
+    assert connect("192.0.2.1").join("c")["ok"]  # another address has places of its own
+    assert first.join("d") == refusal("already-joined")  # not about the address
+    first.leave()
+    assert third.join("c")["ok"]  # a place given back on leave...
+    third.disconnect()
+    assert connect().join("d")["ok"]  # ...and on disconnect
+    assert signaling.of(app).addresses.room_places("127.0.0.1") == 2
+
+
+@pytest.mark.parametrize("config", [{"ADDRESS_LIMITS": AddressLimits(room_places=1), "MAX_ROOMS": 1}])
+def test_a_join_refused_for_another_reason_gives_its_place_back(app, connect):
+    assert connect("192.0.2.1").join("a")["ok"]
+    assert connect().join("b") == refusal("server-full")
+    assert signaling.of(app).addresses.room_places("127.0.0.1") == 0
+    assert connect().join("a")["ok"]
+
+
+@pytest.mark.parametrize("config", [{"ADDRESS_LIMITS": AddressLimits(joins_per_minute=3)}])
+def test_joins_per_minute_are_limited_per_address(connect):
+    for _ in range(3):
+        peer = connect()  # a new connection each time: a fresh budget of its own
+        assert peer.join("r")["ok"]
+        assert peer.leave()["ok"]
+    assert connect().join("r") == refusal("address-too-many-joins")
+    assert connect("192.0.2.1").join("r")["ok"]  # another address has a budget of its own
 
 
 # --- private rooms ---------------------------------------------------------------------
