@@ -29,7 +29,9 @@ pc.ontrack = ({ streams }) => {
 // [/step]
 // [step 1+]
 
-const socket = io('/signal');
+// closeOnBeforeunload: say goodbye when the tab closes, so the other tab hears
+// at once. Otherwise, on long-polling, the server notices only when pings stop.
+const socket = io('/signal', { closeOnBeforeunload: true });
 socket.on('connect', () => {
   socket.emit('join', { room }, (reply) => {
     if (!reply.ok) {

@@ -1,5 +1,6 @@
 """Each step page keeps its promise, with two tabs in one room (red and blue cameras)."""
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.harness.media import rgb_of
@@ -102,3 +103,24 @@ SHOWN_CODE = """() => {
   pre.querySelectorAll('.linenos').forEach((n) => n.remove());
   return pre.textContent;
 }"""
+
+
+@pytest.mark.parametrize("step", range(1, 6))
+@pytest.mark.parametrize("websocket", [True, False], ids=["default transports", "long-polling only"])
+def test_a_closed_tab_is_noticed_at_once_on_every_step(server, red_browser, blue_browser, open_page, room, step,
+                                                       websocket):
+    """The step text promises it; at the Socket.IO ping timeout it took 42-50 s.
+    Long-polling only, as behind a proxy that does not pass WebSocket: the closing
+    tab's pending GET is all the server has to go on."""
+    url = f"{server}/steps/{step}?room={room}"
+    first = open_page(red_browser, url)
+    expect_status(first, "Waiting for a second tab")
+    second = open_page(blue_browser, url, ws_route=None if websocket else refuse_websocket)
+    expect(logged(first, "in", "peer-joined")).to_have_count(1, timeout=TIMEOUT)
+    second.close(run_before_unload=True)  # as a person closing a tab does
+    expect(first.locator("#status")).to_contain_text("The other tab left", timeout=2000)
+
+
+def refuse_websocket(route):
+    """Every WebSocket to the server fails, so Engine.IO stays on long-polling."""
+    route.close(code=1011, reason="no WebSocket here")

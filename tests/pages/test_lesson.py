@@ -47,7 +47,8 @@ def test_the_lesson_has_a_step_for_each_step_folder_and_each_adds_code(lesson):
 @pytest.mark.parametrize(
     ("step", "present", "absent"),
     [
-        (1, ["new RTCPeerConnection", "io('/signal')", "'join'"], ["getUserMedia", "createOffer", "ontrack"]),
+        (1, ["new RTCPeerConnection", "io('/signal', { closeOnBeforeunload: true })", "'join'"],
+         ["getUserMedia", "createOffer", "ontrack"]),
         (2, ["getUserMedia", "addTrack"], ["createOffer", "createAnswer", "ontrack"]),
         (3, ["getUserMedia", "createOffer", "onicecandidate"], ["createAnswer", "ontrack"]),
         (4, ["createOffer", "createAnswer", "setRemoteDescription"], ["pc.ontrack"]),
