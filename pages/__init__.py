@@ -32,6 +32,9 @@ def init_app(app):
     app.config.setdefault("LISTEN_HOST", "127.0.0.1")
     app.config.setdefault("ALLOWED_HOSTS", [])
     app.config.setdefault("PROXY_HOPS", 0)
+    # LAN_URLS: where other devices reach this server (serving.announce.lan_urls);
+    # the call page's QR code points there when the page itself is on localhost.
+    app.config.setdefault("LAN_URLS", [])
     app.extensions["tutorial"] = Tutorial(app.config["STEPS_DIR"])
     app.register_blueprint(bp)
     app.after_request(security.add_headers)
