@@ -6,6 +6,7 @@
     security.py    the headers every response carries (CSP and others)
     hosts.py       the host names the server answers to, and the proxies it believes
     ice.py         the ICE servers handed to the call page
+    phone.py       the room link a phone can open, and its QR code
     content.py     the step folders, page texts and interface strings
     lesson.py      "the code as of step N", cut out of steps/lesson.js
     rendering.py   Markdown and highlighted code, as HTML

@@ -2,6 +2,7 @@
 characters, from a matrix of modules, or from a screenshot."""
 
 import io
+import re
 
 import zxingcpp
 
@@ -40,3 +41,24 @@ def texts_in_png(png):
     from PIL import Image  # only the browser tests need Pillow
 
     return [found.text for found in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("L"))]
+
+
+def texts_in_svg(svg):
+    """The texts of the QR code in an SVG as pages.phone draws it (segno's): a
+    viewBox of modules, a light background, and one path of dark runs, each
+    `h` a run along the row whose centre line the last move set."""
+    size = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)[1])
+    rows = [[True] * size for _ in range(size)]
+    path = re.findall(r'<path[^>]*stroke="#000"[^>]*d="([^"]+)"', svg)
+    assert len(path) == 1, svg
+    x = y = 0.0
+    for command, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", path[0]):
+        if command == "M":
+            x, y = float(a), float(b)
+        elif command == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            for column in range(int(x), int(x + float(a))):
+                rows[int(y)][column] = False
+            x += float(a)
+    return texts_in_matrix(rows)
