@@ -17,6 +17,7 @@ link points at this machine's LAN address instead (LAN_URLS, which the server
 knows when it listens on the network).
 """
 
+import io
 import ipaddress
 
 import segno
@@ -60,5 +61,9 @@ def qr_code(link):
 
 
 def svg(code):
-    """The code as an SVG element, sized by CSS, dark on white (with a quiet zone)."""
-    return code.svg_inline(border=4, omitsize=True, dark="#000", light="#fff", svgclass="qr", lineclass=None)
+    """The code as an SVG document, sized by CSS, dark on white (with a quiet zone).
+    With its namespace: the page parses it as XML (segno's svg_inline leaves it out)."""
+    out = io.BytesIO()
+    code.save(out, kind="svg", xmldecl=False, svgns=True, nl=False, border=4, omitsize=True,
+              dark="#000", light="#fff", svgclass="qr", lineclass=None)
+    return out.getvalue().decode()

@@ -35,6 +35,7 @@ def test_on_a_lan_address_the_code_holds_the_page_link_with_its_key():
     assert reply.json["link"] == f"http://192.168.1.20:8443{PATH}"
     assert texts_in_svg(reply.json["svg"]) == [reply.json["link"]]
     assert reply.headers["Cache-Control"] == "no-store"
+    assert reply.json["svg"].startswith('<svg xmlns="http://www.w3.org/2000/svg" ')  # parsed as XML
 
 
 @pytest.mark.parametrize("host", ["localhost:8443", "127.0.0.1:8443", "[::1]:8443"])
