@@ -16,17 +16,12 @@ def machine(monkeypatch):
     monkeypatch.setattr(announce, "own_hosts", lambda listen_host: MACHINE)
 
 
-def test_on_every_interface_each_usable_address_gets_a_url_ipv4_and_private_first(machine):
-    assert announce.lan_urls("0.0.0.0", 8443, "https") == [
+@pytest.mark.parametrize("every_interface", ["0.0.0.0", "::"])
+def test_on_every_interface_each_usable_address_gets_a_url_ipv4_and_private_first(machine, every_interface):
+    assert announce.lan_urls(every_interface, 8443, "https") == [
         "https://10.0.0.7:8443/", "https://192.168.1.20:8443/", "https://203.0.113.9:8443/",
         "https://[2001:db8::20]:8443/",
     ]
-
-
-def test_the_real_machines_urls_are_its_addresses():
-    for url in announce.lan_urls("::", 8080, "http"):
-        assert url.startswith("http://") and url.endswith(":8080/")
-        assert "127.0.0.1" not in url and "[::1]" not in url and "fe80" not in url
 
 
 @pytest.mark.parametrize("listen_host, urls", [
