@@ -35,6 +35,7 @@ if __name__ == "__main__":
 
 import contextlib  # noqa: E402
 import logging  # noqa: E402
+from pathlib import Path  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
 from flask import Flask  # noqa: E402
@@ -42,15 +43,18 @@ from flask import Flask  # noqa: E402
 import pages  # noqa: E402
 import serving  # noqa: E402
 import signaling  # noqa: E402
-from pages.hosts import allowed_host  # noqa: E402
+from pages.hosts import allowed_host, own_hosts  # noqa: E402
 from pages.ice import parse_servers  # noqa: E402
+from serving import certificate  # noqa: E402
+from serving.announce import announce, lan_urls  # noqa: E402
 from signaling.addresses import AddressLimits  # noqa: E402
 
 
 def create_app(config=None):
     """The app: the tutorial's pages and the signaling server. `config` overrides
-    the defaults of pages.init_app and signaling.DEFAULTS."""
-    app = Flask(__name__)
+    the defaults of pages.init_app and signaling.DEFAULTS; its INSTANCE_PATH
+    (absolute) replaces Flask's instance folder, instance/ beside this file."""
+    app = Flask(__name__, instance_path=(config or {}).get("INSTANCE_PATH"))
     app.config.update(config or {})
     pages.init_app(app)
     signaling.init_app(app)
@@ -88,8 +92,13 @@ def parse_args(argv=None):
                         help="places in rooms one client address may hold (default: %(default)s)")
     parser.add_argument("--per-address-joins", type=positive, default=AddressLimits.joins_per_minute,
                         metavar="N", help="joins a minute from one client address (default: %(default)s)")
-    parser.add_argument("--certfile", help="TLS certificate (PEM), to serve https for other devices")
+    parser.add_argument("--https", action="store_true",
+                        help="serve https and wss with a self-signed certificate, made on first use and kept "
+                             "in the instance folder (phones and other computers need https for the camera)")
+    parser.add_argument("--certfile", help="serve https with this TLS certificate (PEM) instead")
     parser.add_argument("--keyfile", help="TLS private key (PEM) for --certfile")
+    parser.add_argument("--instance-path", type=lambda text: str(Path(text).resolve()), metavar="FOLDER",
+                        help="where --https keeps its certificate (default: instance/ beside app.py)")
     return parser.parse_args(argv)
 
 
@@ -134,19 +143,23 @@ def main(args):
     # One line per refused message or failure; the libraries' chatter stays at warnings.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("signaling").setLevel(logging.INFO)
+    scheme = "https" if args.https or args.certfile else "http"
+    urls = lan_urls(args.host, args.port, scheme)
     app = create_app({"ASYNC_MODE": args.async_mode, "ICE_SERVERS": args.ice_servers,
                       "ALLOWED_ORIGINS": args.allow_origin, "LISTEN_HOST": args.host,
-                      "ALLOWED_HOSTS": args.allow_host, "PROXY_HOPS": args.proxy,
+                      "ALLOWED_HOSTS": args.allow_host, "PROXY_HOPS": args.proxy, "LAN_URLS": urls,
+                      "INSTANCE_PATH": args.instance_path,
                       "ADDRESS_LIMITS": AddressLimits(args.per_address_connections, args.per_address_rooms,
                                                       args.per_address_joins)})
-    scheme = "https" if args.certfile else "http"
-    shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
-    print(f"WebRTC tutorial ({args.async_mode}): open {scheme}://{shown_host}:{args.port}/", flush=True)
-    if args.host == "0.0.0.0" and not args.certfile:
-        print("Note: browsers only allow the camera on localhost or https; "
-              "other devices need --certfile/--keyfile.", flush=True)
+    certfile, keyfile = args.certfile, args.keyfile
+    if args.https and not certfile:
+        hosts = own_hosts("0.0.0.0") | own_hosts(args.host)  # every address, whichever one it listens on
+        certfile = keyfile = certificate.ensure(app.instance_path, hosts)
+        print(f"Self-signed certificate: {certfile}")
+    announce(sys.stdout, args.async_mode, args.host, args.port, scheme, urls)
+    sys.stdout.flush()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a learner stops it
-        serving.serve(app, args.host, args.port, args.certfile, args.keyfile,
+        serving.serve(app, args.host, args.port, certfile, keyfile,
                       request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
     print("Stopped.", flush=True)
 

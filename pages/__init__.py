@@ -6,6 +6,7 @@
     security.py    the headers every response carries (CSP and others)
     hosts.py       the host names the server answers to, and the proxies it believes
     ice.py         the ICE servers handed to the call page
+    phone.py       the room link a phone can open, and its QR code
     content.py     the step folders, page texts and interface strings
     lesson.py      "the code as of step N", cut out of steps/lesson.js
     rendering.py   Markdown and highlighted code, as HTML
@@ -32,6 +33,9 @@ def init_app(app):
     app.config.setdefault("LISTEN_HOST", "127.0.0.1")
     app.config.setdefault("ALLOWED_HOSTS", [])
     app.config.setdefault("PROXY_HOPS", 0)
+    # LAN_URLS: where other devices reach this server (serving.announce.lan_urls);
+    # the call page's QR code points there when the page itself is on localhost.
+    app.config.setdefault("LAN_URLS", [])
     app.extensions["tutorial"] = Tutorial(app.config["STEPS_DIR"])
     app.register_blueprint(bp)
     app.after_request(security.add_headers)

@@ -1,8 +1,8 @@
 """The pages: the overview, the five steps, the finished call, and what they load."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 
-from . import ice, language
+from . import ice, language, phone
 from .links import local_path, new_room_name
 from .rendering import code_css
 
@@ -64,7 +64,28 @@ def call():
         room=request.args["room"],
         text=tutorial().page_text("call", current_language()),
         rtc_config=ice.rtc_configuration(current_app.config),
+        phone_origin=phone_origin(),
+        page_on_loopback=phone.is_loopback(request.host),
     )
+
+
+def phone_origin():
+    return phone.phone_origin(request.host, request.host_url, current_app.config["LAN_URLS"])
+
+
+@bp.post("/call/qr")
+def call_qr():
+    """The QR code of a room link, as SVG, for the link in the POST body (see
+    phone.py: the private key never goes in a URL, and is never logged)."""
+    body = request.get_json(silent=True)
+    try:
+        link = phone.room_link(body.get("link") if isinstance(body, dict) else None,
+                               phone_origin() or request.host_url)
+    except ValueError as error:
+        abort(400, str(error))
+    response = jsonify(link=link, svg=phone.svg(phone.qr_code(link)))
+    response.headers["Cache-Control"] = "no-store"  # it holds the key
+    return response
 
 
 @bp.get("/lang/<chosen>")

@@ -6,6 +6,8 @@
     websocket_mask.py     a fast WebSocket unmasking for eventlet
     deadlines.py          timeouts for clients that send too slowly
     tcp.py                the listening socket's options
+    certificate.py        --https: the self-signed certificate, made once and reused
+    announce.py           what it prints at start: the LAN URLs and their QR codes
 
 Measured with benchmarks/ (see the README): without these, small messages
 stalled ~40 ms on delayed ACKs, eventlet stopped accepting at 1,024

@@ -1,5 +1,7 @@
 """The command line: defaults, PORT, and ICE servers reaching the call page."""
 
+from pathlib import Path
+
 import pytest
 
 from app import create_app, parse_args
@@ -76,3 +78,16 @@ def test_forwarded_headers_count_only_with_proxy():
     assert parse_args(["--proxy", "2"]).proxy == 2
     with pytest.raises(SystemExit):
         parse_args(["--proxy", "-1"])
+
+
+def test_https_is_off_unless_asked_for_and_the_instance_folder_may_be_moved(tmp_path, monkeypatch):
+    args = parse_args([])
+    assert (args.https, args.certfile, args.instance_path) == (False, None, None)
+    assert parse_args(["--https"]).https is True
+    monkeypatch.chdir(tmp_path)
+    assert parse_args(["--instance-path", "certs"]).instance_path == str(tmp_path / "certs")
+
+
+def test_the_instance_folder_is_beside_app_py_unless_moved(tmp_path):
+    assert create_app({"ASYNC_MODE": "threading"}).instance_path == str(Path(__file__).parents[1] / "instance")
+    assert create_app({"ASYNC_MODE": "threading", "INSTANCE_PATH": str(tmp_path)}).instance_path == str(tmp_path)

@@ -7,6 +7,7 @@
 // the peer connection.
 
 import { createNegotiation } from './negotiation.js';
+import { showRoomQr } from './room_qr.js';
 
 const config = JSON.parse(document.getElementById('call-config').textContent);
 const say = JSON.parse(document.getElementById('call-strings').textContent);
@@ -45,6 +46,9 @@ function privateRoomKey() {
 }
 
 const key = privateRoomKey();
+showRoomQr(document.getElementById('room-qr'), document.getElementById('room-link')).catch((error) => {
+  console.warn('No QR code for this room:', error);
+});
 
 function send(message) {
   socket.emit('signal', message);

@@ -2,6 +2,7 @@
 
 import contextlib
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -27,10 +28,11 @@ class ServerProcess:
     async_mode: str
     port: int
     log: Path
+    scheme: str = "http"
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def pid(self):
@@ -46,8 +48,10 @@ def server_process(async_mode="eventlet", extra_args=(), timeout=20, port=None, 
 
     script: app.py, or a wrapper that takes the same arguments (to try a change).
     popen: more subprocess.Popen arguments (env, preexec_fn).
+    With --https or --certfile among extra_args, it serves (and is polled over) https.
     """
     port = port or free_port()
+    scheme = "https" if {"--https", "--certfile"} & set(extra_args) else "http"
     command = [sys.executable, str(script), "--host", "127.0.0.1", "--port", str(port),
                "--async-mode", async_mode, *extra_args]
     # A file, not a pipe: nobody reads the log while the server runs, and a full
@@ -57,7 +61,7 @@ def server_process(async_mode="eventlet", extra_args=(), timeout=20, port=None, 
         log = Path(folder) / "server.log"
         with open(log, "ab") as output:
             process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, **popen)
-        server = ServerProcess(process, async_mode, port, log)
+        server = ServerProcess(process, async_mode, port, log, scheme)
         try:
             wait_until_serving(server.url, process, timeout, log)
             yield server
@@ -76,13 +80,17 @@ def read_log(log):
     return log.read_text(errors="replace")
 
 
+# The server's own certificate is self-signed: the tests check it themselves.
+UNVERIFIED = ssl._create_unverified_context()
+
+
 def wait_until_serving(url, process, timeout, log):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited early:\n{read_log(log)}")
         try:
-            with urllib.request.urlopen(url + "/", timeout=1) as response:
+            with urllib.request.urlopen(url + "/", timeout=1, context=UNVERIFIED) as response:
                 if response.status == 200:
                     return
         except OSError:
