@@ -1,9 +1,13 @@
 """Each step page keeps its promise, with two tabs in one room (red and blue cameras)."""
 
+import itertools
+
 import pytest
 from playwright.sync_api import expect
 
+from pages.content import Tutorial
 from tests.harness.media import rgb_of
+from tests.harness.server import ROOT
 
 from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call, expect_no_remote_video, expect_status
 
@@ -96,6 +100,55 @@ def test_each_step_page_runs_the_code_it_shows(server, page, room):
         loaded = page.evaluate("(src) => fetch(src).then((r) => r.text())", src)
         assert shown.rstrip("\n") == loaded.rstrip("\n")
         assert "[step" not in loaded
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["laptop", "phone"])
+def test_the_listing_shows_every_line_on_a_row_of_its_own_and_marks_the_new_ones(
+    server, red_browser, new_context, room, viewport
+):
+    """Runs of new lines once collapsed into one row: 3 of step 1's 27 new lines showed."""
+    page = new_context(browser=red_browser, viewport=viewport).new_page()
+    tutorial = Tutorial(ROOT / "steps")
+    lesson = tutorial.lesson
+    for step in range(1, len(tutorial.steps) + 1):
+        page.goto(f"{server}/steps/{step}?room={room}-{step}")
+        rows = page.evaluate(LISTING_ROWS)
+        assert [row["number"] for row in rows] == list(range(1, len(lesson.code(step).splitlines()) + 1))
+        tops = [row["top"] for row in rows]
+        heights = {row["height"] for row in rows}
+        assert all(later - earlier >= min(heights) - 1 for earlier, later in itertools.pairwise(tops)), (step, tops)
+        marked = [row["number"] for row in rows if row["marked"]]
+        assert marked == list(lesson.new_line_numbers(step)), step
+        for row in rows:
+            if row["marked"]:  # its mark is seen: a coloured row as wide as its code, with a bar
+                assert row["background"] not in ("rgba(0, 0, 0, 0)", "transparent"), row
+                assert row["width"] >= row["textWidth"] and row["bar"] != "none", row
+
+
+# Each line of the listing: its number, where its row is, and how it is marked.
+LISTING_ROWS = """() => [...document.querySelectorAll('.code-section > .code pre .linenos')].map((number) => {
+  const row = number.closest('.hll');
+  const box = (row || number).getBoundingClientRect();
+  const range = document.createRange();
+  range.setStartBefore(number);
+  let end = number;
+  while (end.nextSibling && !(end.nextSibling.classList?.contains('linenos')) && !end.textContent.includes('\\n')) {
+    end = end.nextSibling;
+  }
+  range.setEndAfter(end);
+  const style = row ? getComputedStyle(row) : null;
+  return {
+    number: Number(number.textContent),
+    top: Math.round(number.getBoundingClientRect().top),
+    height: Math.round(number.getBoundingClientRect().height),
+    marked: Boolean(row),
+    width: Math.round(box.width),
+    textWidth: Math.round(range.getBoundingClientRect().width),
+    background: style?.backgroundColor,
+    bar: style?.boxShadow,
+  };
+})"""
 
 
 SHOWN_CODE = """() => {
