@@ -32,6 +32,18 @@ function setStatus(name, detail = '') {
   status.dataset.state = name;
 }
 
+// The language links were made by the server, which never sees the fragment:
+// point them at this room as it is now, key included. The server's redirect
+// keeps the fragment, as browsers do when a redirect names none.
+function keepThisRoomInLanguageLinks() {
+  for (const link of document.querySelectorAll('.languages a')) {
+    const url = new URL(link.href);
+    url.searchParams.set('next', location.pathname + location.search);
+    url.hash = location.hash;
+    link.href = url;
+  }
+}
+
 // A private room's key lives in the URL fragment, which browsers never send
 // to the server in a request: only people given the link have it.
 function privateRoomKey() {
@@ -46,6 +58,7 @@ function privateRoomKey() {
 }
 
 const key = privateRoomKey();
+keepThisRoomInLanguageLinks();
 showRoomQr(document.getElementById('room-qr'), document.getElementById('room-link')).catch((error) => {
   console.warn('No QR code for this room:', error);
 });

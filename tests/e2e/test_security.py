@@ -34,6 +34,16 @@ def test_a_private_room_lets_the_link_in_and_keeps_a_stranger_out(server, red_br
     expect(stranger.locator('#message-log [data-direction="in"][data-event="peer-joined"]')).to_have_count(0)
 
 
+def test_switching_language_keeps_a_private_room_and_its_key(server, red_browser, open_page):
+    page = open_page(red_browser, f"{server}/call?private=1")
+    expect_status(page, "Waiting for someone")
+    link = page.url
+    page.click('.languages a[hreflang="zh"]')
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+    assert page.url == link  # the same room, the same key: not a new private room
+    expect(page.locator("#status")).to_have_attribute("data-state", "waiting")
+
+
 def test_markup_in_a_room_name_is_shown_as_text(server, red_browser, open_page):
     page = open_page(red_browser, f"{server}/steps/1?room={quote(XSS)}")
     expect(page.locator("#room-name")).to_have_text(XSS)
