@@ -84,7 +84,7 @@ function join() {
     }
     if (!reply.ok) {
       wantToBeInRoom = false;
-      status.textContent = reply.error.message;
+      status.textContent = say.refusals[reply.error.code] ?? reply.error.message;
       status.dataset.state = reply.error.code;
       return;
     }

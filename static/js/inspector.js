@@ -35,7 +35,10 @@
   function listTrack(track) {
     const item = document.createElement('li');
     item.dataset.kind = track.kind;
-    item.textContent = `${track.kind}: ${track.label || track.id}`;
+    const label = document.createElement('span');
+    label.translate = false; // the device's own name, in whatever language it has
+    label.textContent = track.label || track.id;
+    item.append(`${track.kind}: `, label);
     document.getElementById('tracks').append(item);
   }
 
@@ -74,7 +77,10 @@
       record('out', event, args[0]);
       if (!ack) return emit(event, ...args);
       const watchedAck = (...replies) => {
-        record('ack', event, replies.at(-1));
+        const reply = replies.at(-1);
+        record('ack', event, reply);
+        // Before the page sees it: status_translation.js translates refusals by code.
+        if (reply?.ok === false) document.dispatchEvent(new CustomEvent('signaling-refusal', { detail: reply.error }));
         ack(...replies);
       };
       // emitWithAck() marks its callback to be called as (error, reply).
