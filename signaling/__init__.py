@@ -82,6 +82,7 @@ def init_app(app):
     logs.limit_rate(namespace.log, upstream.log, connections.log)
     upstream.end_sessions_on_broken_frames()
     upstream.close_polling_sessions_without_waiting()
+    upstream.end_sessions_left_mid_upgrade()
     addresses = AddressCounts(app.config["ADDRESS_LIMITS"])
     connections.count_per_address(socketio.server.eio, addresses)
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])

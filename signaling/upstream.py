@@ -17,6 +17,15 @@ holding its thread or greenlet and its socket: 150 refused POSTs held 150
 descriptors. Guarded here: a session that is not on WebSocket ends without
 waiting; the goodbye stays queued for a GET that may still come.
 Test: tests/server/test_timeouts.py, the refused-POST test.
+
+python-engineio (seen in 4.15.1): a client that leaves while its long-polling
+session is upgrading to WebSocket (a tab closed within moments of opening: the
+Socket.IO client cannot even say goodbye then, as it waits for the upgrade)
+closes the WebSocket it was upgrading to. Engine.IO takes that for a failed
+upgrade and keeps the session on long-polling, for a client that is gone, until
+the ping timeout. Guarded here: a WebSocket that the client closes in the middle
+of an upgrade ends its session. Test: tests/server/test_timeouts.py, the
+upgrade test; tests/e2e/test_steps.py, a tab closed on each step.
 """
 
 import functools
@@ -45,6 +54,50 @@ def end_sessions_on_broken_frames():
 
     guarded.ends_broken_sessions = True
     engineio_socket.Socket._websocket_handler = guarded
+
+
+def end_sessions_left_mid_upgrade():
+    """Wrap Engine.IO's WebSocket handler (once per process, however many apps)."""
+    handler = engineio_socket.Socket._websocket_handler
+    if getattr(handler, "ends_sessions_left_mid_upgrade", False):
+        return
+
+    @functools.wraps(handler)
+    def guarded(self, ws):
+        upgrading = self.connected  # Engine.IO's own test: a WebSocket for a connected session upgrades it
+        watched = _ClosedByClient(ws)
+        try:
+            return handler(self, watched)
+        finally:
+            if upgrading and watched.closed and not self.upgraded and not self.closed:
+                log.info("closed %s: its client left in the middle of the upgrade to WebSocket", self.sid)
+                self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+
+    guarded.ends_sessions_left_mid_upgrade = True
+    engineio_socket.Socket._websocket_handler = guarded
+
+
+class _ClosedByClient:
+    """A WebSocket that notes whether the client closed it; otherwise the same."""
+
+    def __init__(self, ws):
+        self._ws = ws
+        self.closed = False
+
+    def wait(self):
+        message = self._ws.wait()
+        self.closed = self.closed or message is None
+        return message
+
+    def send(self, message):
+        try:
+            return self._ws.send(message)
+        except Exception:  # the client's side is gone: it could not take the answer to its probe
+            self.closed = True
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self._ws, name)
 
 
 def close_polling_sessions_without_waiting():

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import time
+import types
 import urllib.request
 import uuid
 
@@ -15,7 +16,7 @@ import pytest
 
 import serving
 import serving.tcp
-from tests.harness.raw_socketio import RawSocketIO
+from tests.harness.raw_socketio import RawPolling, RawSocketIO
 from tests.harness.server import server_process
 
 REQUEST_TIMEOUT = 1.0  # short, so that the tests are; the default is serving.HEAD_SECONDS
@@ -149,3 +150,25 @@ def test_the_listen_backlog_takes_a_burst_of_connections(server):
     listening = subprocess.run(["ss", "-Hltn", f"sport = :{server.port}"], capture_output=True, text=True,
                                check=True).stdout.split()
     assert int(listening[2]) >= serving.tcp.LISTEN_BACKLOG  # ss shows a listener's backlog as Send-Q
+
+
+def test_a_client_that_leaves_in_the_middle_of_the_upgrade_leaves_at_once(server):
+    """A tab closed moments after opening: its long-polling session was upgrading to
+    WebSocket, and Engine.IO kept it, for a client that was gone, until the ping timeout."""
+    room = f"mid-upgrade-{uuid.uuid4().hex}"
+    leaver = RawPolling(server.url)
+    leaver.send_text(f'42/signal,1["join",{{"room":"{room}"}}]'.encode())
+    assert leaver.receive().startswith("43/signal,1[{")
+    peer = RawSocketIO(server.url)
+    assert peer.call(1, "join", {"room": room})["ok"]
+    probe = connect(server)
+    probe.sendall(
+        f"GET {leaver.url.removeprefix(server.url).replace('transport=polling', 'transport=websocket')} HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    assert probe.recv(12) == b"HTTP/1.1 101"
+    RawSocketIO.send_text(types.SimpleNamespace(sock=probe), b"2probe")  # the upgrade has begun...
+    probe.close()  # ...and the tab is gone
+    peer.sock.settimeout(2)
+    assert peer.receive() == '42/signal,["peer-left",{}]'
