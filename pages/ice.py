@@ -1,6 +1,10 @@
-"""The ICE servers handed to the call page, checked once when they are configured."""
+"""The RTCConfiguration handed to the call page: the static ICE servers, checked
+once when they are configured, and a TURN server with credentials minted for
+this page (turn.py)."""
 
 import json
+
+from . import turn
 
 
 def parse_servers(text):
@@ -15,5 +19,9 @@ def parse_servers(text):
 
 
 def rtc_configuration(config):
-    """What the call page passes to new RTCPeerConnection()."""
-    return {"iceServers": config["ICE_SERVERS"]}
+    """What the call page passes to new RTCPeerConnection(), made anew for each page."""
+    servers = list(config["ICE_SERVERS"])
+    relay = turn.ice_server(config)
+    if relay:
+        servers.append(relay)
+    return {"iceServers": servers, "iceTransportPolicy": config["ICE_TRANSPORT_POLICY"]}

@@ -59,12 +59,14 @@ def step_code(number):
 def call():
     if "room" not in request.args:
         return redirect(url_for("pages.call", **request.args, room=new_room_name()))
-    return render_template(
+    page = render_template(
         "call.html",
         room=request.args["room"],
         text=tutorial().page_text("call", current_language()),
         rtc_config=ice.rtc_configuration(current_app.config),
     )
+    # Its TURN credentials are this page's alone: no cache keeps them for another.
+    return page, {"Cache-Control": "no-store"}
 
 
 @bp.get("/lang/<chosen>")

@@ -16,8 +16,18 @@ function fingerprint(sdp) {
 
 // Creates the first peer connection at once. onRemoteStream(stream) gets null
 // when a call ends; onConnectionState(state) gets each connectionState;
-// onAnswering() runs when an offer arrives and we are about to answer it.
-export function createNegotiation({ configuration, stream, send, onRemoteStream, onConnectionState, onAnswering }) {
+// onAnswering() runs when an offer arrives and we are about to answer it;
+// onIceCandidateError(event) gets each icecandidateerror (a STUN or TURN server
+// that refused us or could not be reached).
+export function createNegotiation({
+  configuration,
+  stream,
+  send,
+  onRemoteStream,
+  onConnectionState,
+  onAnswering,
+  onIceCandidateError = () => {},
+}) {
   let pc;
   let earlyCandidates = [];
   let joined = false;
@@ -101,6 +111,7 @@ export function createNegotiation({ configuration, stream, send, onRemoteStream,
     pc.onnegotiationneeded = negotiate;
     pc.oniceconnectionstatechange = watchIce;
     pc.onconnectionstatechange = () => onConnectionState(pc.connectionState);
+    pc.onicecandidateerror = onIceCandidateError;
     for (const track of stream.getTracks()) {
       pc.addTrack(track, stream);
     }
