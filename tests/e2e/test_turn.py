@@ -1,0 +1,57 @@
+"""Calls through a real TURN server (coturn, --use-auth-secret, on loopback),
+with credentials the server mints for each call page."""
+
+import os
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.harness.server import server_process
+
+from .checks import TIMEOUT, expect_in_call, expect_selected_pair, expect_status
+
+
+def turn_app(turn_url, secret):
+    """The app, relays only, with this TURN server; its secret comes from the
+    environment, as the README advises."""
+    environ = {**os.environ, "WEBRTC_TUTORIAL_TURN_SECRET": secret}
+    return server_process(extra_args=["--turn-url", turn_url, "--ice-transport-policy", "relay"], env=environ)
+
+
+@pytest.fixture(scope="module")
+def relay_server(turn_server):
+    with turn_app(turn_server.url, turn_server.secret) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="module")
+def wrong_secret_server(turn_server):
+    with turn_app(turn_server.url, "not-" + turn_server.secret) as server:
+        yield server.url
+
+
+def test_a_call_forced_through_turn_connects_on_relays(relay_server, red_browser, blue_browser, open_page, room):
+    url = f"{relay_server}/call?room={room}"
+    red = open_page(red_browser, url)
+    expect_status(red, "Waiting for someone")
+    blue = open_page(blue_browser, url)
+    expect_in_call(red, blue)
+    for page in (red, blue):
+        expect_selected_pair(page, "relay", "relay")
+        expect(page.locator("#problem")).to_be_hidden()
+
+
+def test_a_wrong_secret_fails_and_the_page_says_why(wrong_secret_server, turn_server, red_browser, blue_browser,
+                                                     open_page, room):
+    call = f"/call?room={room}"
+    red = open_page(red_browser, wrong_secret_server + call)
+    blue = open_page(blue_browser, f"{wrong_secret_server}/lang/zh?next={quote(call)}")
+    for page, words in ((red, f"The TURN server {turn_server.url} refused this page's credentials (401"),
+                        (blue, "拒绝了本页的凭据（401")):
+        expect(page.locator("#problem")).to_contain_text(words, timeout=TIMEOUT)
+        expect(page.locator("#problem")).to_have_attribute("data-code", "401")
+        # Relays only, and none allowed: gathering ends without a single candidate.
+        page.wait_for_function("() => window.pc.iceGatheringState === 'complete'", timeout=TIMEOUT)
+        assert page.evaluate("() => window.pc.localDescription.sdp.includes('a=candidate:')") is False
+        expect(page.locator("#connection-state")).not_to_have_text("connected")
