@@ -25,3 +25,9 @@ def rtc_configuration(config):
     if relay:
         servers.append(relay)
     return {"iceServers": servers, "iceTransportPolicy": config["ICE_TRANSPORT_POLICY"]}
+
+
+def refresh_seconds(config):
+    """How often a call page fetches a fresh configuration: halfway through its
+    TURN credentials' life; None without TURN."""
+    return config["TURN_TTL"] / 2 if config["TURN_URLS"] else None

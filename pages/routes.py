@@ -64,9 +64,19 @@ def call():
         room=request.args["room"],
         text=tutorial().page_text("call", current_language()),
         rtc_config=ice.rtc_configuration(current_app.config),
+        refresh_seconds=ice.refresh_seconds(current_app.config),
     )
     # Its TURN credentials are this page's alone: no cache keeps them for another.
-    return page, {"Cache-Control": "no-store"}
+    return page, NOT_STORED
+
+
+@bp.get("/call/rtc-configuration")
+def call_configuration():
+    """Fresh TURN credentials for a call page that stays open (see call.js)."""
+    return ice.rtc_configuration(current_app.config), NOT_STORED
+
+
+NOT_STORED = {"Cache-Control": "no-store"}
 
 
 @bp.get("/lang/<chosen>")

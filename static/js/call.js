@@ -9,7 +9,8 @@
 
 import { createNegotiation } from './negotiation.js';
 
-const config = JSON.parse(document.getElementById('call-config').textContent);
+const configElement = document.getElementById('call-config');
+const config = JSON.parse(configElement.textContent);
 const say = JSON.parse(document.getElementById('call-strings').textContent);
 const localVideo = document.getElementById('local-video');
 const remoteVideo = document.getElementById('remote-video');
@@ -162,6 +163,25 @@ negotiation = createNegotiation({
 });
 // The tests and the console read the current connection here.
 Object.defineProperty(window, 'pc', { get: () => negotiation.pc });
+
+// TURN credentials expire (--turn-ttl). Halfway through their life, fetch
+// fresh ones, so that a page open for hours can still make its next call or
+// ICE restart through TURN. A failed fetch is tried again a minute later.
+const refreshSeconds = Number(configElement.dataset.refreshSeconds);
+
+async function refreshIceServers() {
+  let next = refreshSeconds;
+  try {
+    const response = await fetch(configElement.dataset.refreshUrl, { cache: 'no-store' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    negotiation.setConfiguration(await response.json());
+  } catch (error) {
+    console.warn('Could not refresh the TURN credentials:', error.message);
+    next = Math.min(60, refreshSeconds);
+  }
+  setTimeout(refreshIceServers, next * 1000);
+}
+if (refreshSeconds > 0) setTimeout(refreshIceServers, refreshSeconds * 1000);
 
 // Straight to WebSocket: the default starts with HTTP long-polling and then
 // upgrades, and messages sent during the upgrade wait tens of milliseconds.

@@ -84,18 +84,22 @@ export function createNegotiation({
     }
   }
 
-  // A peer connection carries one call. When that call ends, the next one
-  // starts on a fresh connection that already has our tracks.
-  function newPeerConnection() {
-    pc?.close();
-    pc = new RTCPeerConnection({
+  function peerConfiguration() {
+    return {
       ...configuration,
       // One transport for audio and video: half the candidates and checks.
       bundlePolicy: 'max-bundle',
       // No iceCandidatePoolSize: with a pool, a connection made and answered at
       // once (the other side started over) now and then never gathered a single
       // candidate in Chromium, and the call hung at "new" (tests/e2e/test_faults.py).
-    });
+    };
+  }
+
+  // A peer connection carries one call. When that call ends, the next one
+  // starts on a fresh connection that already has our tracks.
+  function newPeerConnection() {
+    pc?.close();
+    pc = new RTCPeerConnection(peerConfiguration());
     earlyCandidates = [];
     descriptionSent = false;
     negotiationPending = false;
@@ -204,6 +208,13 @@ export function createNegotiation({
     newPeerConnection();
   }
 
+  // New ICE servers (fresh TURN credentials): the next call uses them, and so
+  // does the current one from its next ICE restart.
+  function setConfiguration(newConfiguration) {
+    configuration = newConfiguration;
+    if (pc.signalingState !== 'closed') pc.setConfiguration(peerConfiguration());
+  }
+
   newPeerConnection();
   return {
     get pc() {
@@ -217,5 +228,6 @@ export function createNegotiation({
     peerJoined,
     peerLeft,
     hangUp,
+    setConfiguration,
   };
 }

@@ -12,11 +12,12 @@ from tests.harness.server import server_process
 from .checks import TIMEOUT, expect_in_call, expect_selected_pair, expect_status
 
 
-def turn_app(turn_url, secret):
+def turn_app(turn_url, secret, *more_args):
     """The app, relays only, with this TURN server; its secret comes from the
     environment, as the README advises."""
     environ = {**os.environ, "WEBRTC_TUTORIAL_TURN_SECRET": secret}
-    return server_process(extra_args=["--turn-url", turn_url, "--ice-transport-policy", "relay"], env=environ)
+    args = ["--turn-url", turn_url, "--ice-transport-policy", "relay", *more_args]
+    return server_process(extra_args=args, env=environ)
 
 
 @pytest.fixture(scope="module")
@@ -31,15 +32,45 @@ def wrong_secret_server(turn_server):
         yield server.url
 
 
-def test_a_call_forced_through_turn_connects_on_relays(relay_server, red_browser, blue_browser, open_page, room):
-    url = f"{relay_server}/call?room={room}"
+def start_relayed_call(open_page, server, room, red_browser, blue_browser):
+    url = f"{server}/call?room={room}"
     red = open_page(red_browser, url)
     expect_status(red, "Waiting for someone")
     blue = open_page(blue_browser, url)
+    expect_relayed_call(red, blue)
+    return red, blue
+
+
+def expect_relayed_call(red, blue):
     expect_in_call(red, blue)
     for page in (red, blue):
         expect_selected_pair(page, "relay", "relay")
         expect(page.locator("#problem")).to_be_hidden()
+
+
+def test_a_call_forced_through_turn_connects_on_relays(relay_server, red_browser, blue_browser, open_page, room):
+    start_relayed_call(open_page, relay_server, room, red_browser, blue_browser)
+
+
+TTL = 4
+
+
+@pytest.fixture(scope="module")
+def short_ttl_server(turn_server):
+    with turn_app(turn_server.url, turn_server.secret, "--turn-ttl", str(TTL)) as server:
+        yield server.url
+
+
+def test_a_page_open_past_its_credentials_life_still_calls_through_turn(short_ttl_server, red_browser,
+                                                                        blue_browser, open_page, room):
+    """The credentials each page got expire after TTL seconds; pages fetch fresh
+    ones halfway through, so the next call, on new peer connections, gets relays."""
+    red, blue = start_relayed_call(open_page, short_ttl_server, room, red_browser, blue_browser)
+    red.wait_for_timeout((TTL + 1.5) * 1000)
+    blue.click("#hang-up")
+    expect_status(red, "The other person left")
+    blue.click("#rejoin")
+    expect_relayed_call(red, blue)
 
 
 def test_a_wrong_secret_fails_and_the_page_says_why(wrong_secret_server, turn_server, red_browser, blue_browser,

@@ -58,7 +58,7 @@ def test_other_urls_are_refused(url):
 def call_page_configuration(app, path="/call?room=r"):
     response = app.test_client().get(path)
     page = response.get_data(as_text=True)
-    found = re.search(r'<script type="application/json" id="call-config">(.*?)</script>', page)
+    found = re.search(r'<script type="application/json" id="call-config"[^>]*>(.*?)</script>', page)
     return response, page, json.loads(found.group(1))
 
 
@@ -83,8 +83,22 @@ def test_each_call_page_gets_its_own_credentials_and_never_the_secret():
 
 def test_without_turn_the_page_gets_only_the_static_servers_and_every_transport():
     app = create_app({"ASYNC_MODE": "threading"})
-    _, _, configuration = call_page_configuration(app)
+    _, page, configuration = call_page_configuration(app)
     assert configuration == {"iceServers": [], "iceTransportPolicy": "all"}
+    assert 'data-refresh-seconds=""' in page  # nothing to refresh
+
+
+def test_a_page_open_for_long_fetches_fresh_credentials_halfway_through_their_life():
+    app = turn_app(TURN_TTL=600)
+    _, page, configuration = call_page_configuration(app)
+    assert 'data-refresh-url="/call/rtc-configuration"' in page and 'data-refresh-seconds="300.0"' in page
+    response = app.test_client().get("/call/rtc-configuration")
+    fresh = response.get_json()
+    assert response.headers["Cache-Control"] == "no-store"
+    assert fresh["iceServers"][0]["urls"] == TURN_URLS
+    assert fresh["iceServers"][0]["username"] != configuration["iceServers"][0]["username"]
+    assert fresh["iceServers"][0]["credential"] == expected_credential(SECRET, fresh["iceServers"][0]["username"])
+    assert SECRET not in response.get_data(as_text=True)
 
 
 def test_the_relay_policy_reaches_the_page():
