@@ -289,6 +289,11 @@ def check_together(values):
         raise SettingError("--turn-url needs --turn-secret (or $WEBRTC_TUTORIAL_TURN_SECRET)")
     if values.turn_secret and not values.turn_url:
         raise SettingError("--turn-secret needs at least one --turn-url")
+    static_turn = any(str(url).startswith("turn") for server in values.ice_servers
+                      for url in (server["urls"] if isinstance(server["urls"], list) else [server["urls"]]))
+    if values.ice_transport_policy == "relay" and not (values.turn_url or static_turn):
+        raise SettingError("--ice-transport-policy relay needs a TURN server (--turn-url, or one in --ice-servers): "
+                           "without one, no call can connect")
 
 
 def parse(argv=None, environ=None):

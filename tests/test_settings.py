@@ -70,6 +70,8 @@ def test_turn_settings_reach_the_call_page(tmp_path):
     ([], {"WEBRTC_TUTORIAL_TURN_TTL": "0"}, "$WEBRTC_TUTORIAL_TURN_TTL: '0' is not a whole number of seconds"),
     (["--turn-url", "stun:s.example", "--turn-secret", "s"], NO_ENV, "is not a TURN URL"),
     (["--turn-secret", " "], NO_ENV, "the secret is empty"),
+    (["--ice-transport-policy", "relay", "--ice-servers", '[{"urls": ["stun:s.example"]}]'], NO_ENV,
+     "--ice-transport-policy relay needs a TURN server"),
 ])
 def test_wrong_values_are_refused_with_where_they_came_from(argv, environ, said, capsys):
     with pytest.raises(SystemExit):
@@ -106,3 +108,11 @@ def test_help_lists_each_setting_with_its_variable_and_key(capsys):
     out = capsys.readouterr().out
     for setting in settings.SETTINGS:
         assert setting.flag in out and f"${setting.env_name}" in out
+
+
+def test_relays_only_is_allowed_with_a_turn_server_from_either_setting():
+    static = '[{"urls": ["stun:s.example", "turn:t.example"], "username": "u", "credential": "c"}]'
+    assert parse_args(["--ice-transport-policy", "relay", "--ice-servers", static], NO_ENV).ice_transport_policy \
+        == "relay"
+    minted = ["--ice-transport-policy", "relay", "--turn-url", "turn:t.example", "--turn-secret", "s"]
+    assert parse_args(minted, NO_ENV).ice_transport_policy == "relay"
