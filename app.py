@@ -89,4 +89,7 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(parse_args())
+    ARGS = parse_args()
+    if ARGS.async_mode != MODE:  # the early read and the full one disagree: a bug in settings.py
+        sys.exit(f"app.py: monkey-patched for {MODE}, but the settings say {ARGS.async_mode}")
+    main(ARGS)
