@@ -96,7 +96,7 @@ def expect_status(page, text):
 
 
 def expect_remote_audio(page):
-    page.wait_for_function(AUDIO_ARRIVING, timeout=TIMEOUT)
+    wait_for_async(page, AUDIO_ARRIVING)
 
 
 def expect_no_remote_video(page):
