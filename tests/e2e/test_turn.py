@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.harness.server import server_process
+from tests.harness.server import free_port, server_process
 
 from .checks import TIMEOUT, expect_in_call, expect_selected_pair, expect_status
 
@@ -86,3 +86,18 @@ def test_a_wrong_secret_fails_and_the_page_says_why(wrong_secret_server, turn_se
         page.wait_for_function("() => window.pc.iceGatheringState === 'complete'", timeout=TIMEOUT)
         assert page.evaluate("() => window.pc.localDescription.sdp.includes('a=candidate:')") is False
         expect(page.locator("#connection-state")).not_to_have_text("connected")
+
+
+@pytest.fixture(scope="module")
+def no_turn_server():
+    # Over TCP, a port nobody listens on refuses at once; over UDP Chromium
+    # gives up after 40 s of retransmissions, with the same error 701.
+    with turn_app(f"turn:127.0.0.1:{free_port()}?transport=tcp", "any-secret") as server:
+        yield server.url
+
+
+def test_a_turn_server_that_cannot_be_reached_is_named(no_turn_server, red_browser, open_page, room):
+    red = open_page(red_browser, f"{no_turn_server}/call?room={room}")
+    expect(red.locator("#problem")).to_contain_text("Could not reach the STUN/TURN server turn:127.0.0.1:",
+                                                    timeout=TIMEOUT)
+    expect(red.locator("#problem")).to_have_attribute("data-code", "701")
