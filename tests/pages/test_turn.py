@@ -116,7 +116,8 @@ def test_turn_urls_without_a_secret_are_refused():
         create_app({"ASYNC_MODE": "threading", "TURN_URLS": TURN_URLS})
 
 
-@pytest.mark.parametrize(("language", "words"), [("en", "refused this page's credentials"), ("zh", "拒绝了本页的凭据")])
+@pytest.mark.parametrize(("language", "words"), [("en", "refused this page's credentials"), ("zh", "拒绝了本页的凭据")],
+                         ids=["en", "zh"])
 def test_the_page_can_say_why_turn_refused_it_in_each_language(language, words):
     client = turn_app().test_client()
     client.get(f"/lang/{language}")
