@@ -54,7 +54,8 @@ function send(message) {
 }
 
 // What an icecandidateerror's code means for the person in front of the page.
-// 401: the TURN server refused the credentials; 701: no answer from the server.
+// 401: the TURN server refused the credentials; 701: the server could not be
+// reached (negotiation.js reports it only when that server gave no candidate).
 // Other codes (a stale nonce, say) are retried by the browser itself.
 const ICE_PROBLEMS = { 401: 'turn_refused', 701: 'turn_unreachable' };
 

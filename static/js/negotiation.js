@@ -17,8 +17,8 @@ function fingerprint(sdp) {
 // Creates the first peer connection at once. onRemoteStream(stream) gets null
 // when a call ends; onConnectionState(state) gets each connectionState;
 // onAnswering() runs when an offer arrives and we are about to answer it;
-// onIceCandidateError(event) gets each icecandidateerror (a STUN or TURN server
-// that refused us or could not be reached).
+// onIceCandidateError(event) gets the icecandidateerrors that matter: a STUN or
+// TURN server that refused us, or that could not be reached at all.
 export function createNegotiation({
   configuration,
   stream,
@@ -109,16 +109,35 @@ export function createNegotiation({
     pc.ontrack = ({ streams }) => {
       onRemoteStream(streams[0]);
     };
+    const serversHeard = new Set(); // the STUN/TURN servers that gave us a candidate
     pc.onicecandidate = ({ candidate }) => {
+      if (candidate?.url) serversHeard.add(candidate.url);
       if (candidate && descriptionSent) send({ type: 'candidate', candidate: candidate.toJSON() });
     };
     pc.onnegotiationneeded = negotiate;
     pc.oniceconnectionstatechange = watchIce;
     pc.onconnectionstatechange = () => onConnectionState(pc.connectionState);
-    pc.onicecandidateerror = onIceCandidateError;
+    reportServerErrors(pc, serversHeard);
     for (const track of stream.getTracks()) {
       pc.addTrack(track, stream);
     }
+  }
+
+  // A server's refusal (401, say) is reported at once. "Could not reach" (701)
+  // waits for the end of gathering and counts only if that server gave us no
+  // candidate at all: browsers also report it for a local address that cannot
+  // reach a server which another address reaches (IPv6 to an IPv4-only server).
+  function reportServerErrors(connection, serversHeard) {
+    let unreached = [];
+    connection.onicecandidateerror = (event) => {
+      if (event.errorCode === 701) unreached.push(event);
+      else onIceCandidateError(event);
+    };
+    connection.onicegatheringstatechange = () => {
+      if (connection.iceGatheringState !== 'complete') return;
+      for (const event of unreached.filter((e) => !serversHeard.has(e.url))) onIceCandidateError(event);
+      unreached = [];
+    };
   }
 
   function fromAnotherConnection(description) {
