@@ -6,11 +6,14 @@ second page sends `join` to the signaling server:
   - until both peer connections report connectionState 'connected';
   - until both remote videos have presented their first frame.
 
+With --relay, through a local coturn (use-auth-secret) and relays only.
+
 Run it where the media stays on loopback (as root, on these machines):
     unshare -n sh -c 'ip link set lo up && exec python -m benchmarks.call_setup --calls 10'
 """
 
 import argparse
+import contextlib
 import os
 import statistics
 import time
@@ -23,6 +26,7 @@ from serving import ASYNC_MODES
 from tests.harness.browsers import launch_options
 from tests.harness.media import write_y4m
 from tests.harness.server import running_server
+from tests.harness.turn import coturn
 
 # Runs in each page before its own scripts: records wall-clock times (ms since
 # the epoch, comparable across the two browser processes) without changing
@@ -89,13 +93,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--async-mode", default="eventlet", choices=ASYNC_MODES)
+    parser.add_argument("--relay", action="store_true", help="through a local coturn, relays only")
     args = parser.parse_args()
     print(f"call set-up benchmark: {machine()}", flush=True)
 
     folder = Path(os.environ.get("TMPDIR", "/tmp"))
     videos = {c: write_y4m(folder / f"bench-{c}.y4m", c) for c in ("red", "blue")}
     connected, frames = [], []
-    with running_server(args.async_mode) as server, sync_playwright() as playwright:
+    with contextlib.ExitStack() as stack:
+        server_args = []
+        if args.relay:
+            turn = stack.enter_context(coturn())
+            server_args = ["--turn-url", turn.url, "--turn-secret", turn.secret, "--ice-transport-policy", "relay"]
+        server = stack.enter_context(running_server(args.async_mode, server_args))
+        playwright = stack.enter_context(sync_playwright())
         chromium = playwright.chromium
         red, blue = (chromium.launch(**launch_options(chromium, videos[c])) for c in ("red", "blue"))
         one_call(server, red, blue, "warm-up")  # first call pays for codec and JIT start-up
@@ -107,7 +118,8 @@ def main():
                   flush=True)
         red.close()
         blue.close()
-    print(f"\n{args.calls} calls, {args.async_mode}, measured from the second peer's join:")
+    how = ", relays only (coturn)" if args.relay else ""
+    print(f"\n{args.calls} calls, {args.async_mode}{how}, measured from the second peer's join:")
     print(summary("-> both connected", connected))
     print(summary("-> first remote frame on both sides", frames))
 

@@ -5,7 +5,8 @@
     links.py       fresh room names, and redirects that stay on this site
     security.py    the headers every response carries (CSP and others)
     hosts.py       the host names the server answers to, and the proxies it believes
-    ice.py         the ICE servers handed to the call page
+    ice.py         the RTCConfiguration handed to the call page
+    turn.py        short-term TURN credentials, minted for each call page
     phone.py       the room link a phone can open, and its QR code
     content.py     the step folders, page texts and interface strings
     lesson.py      "the code as of step N", cut out of steps/lesson.js
@@ -17,7 +18,7 @@ called after everything else that wraps `app.wsgi_app`, checks every request's H
 
 from pathlib import Path
 
-from . import hosts, security
+from . import hosts, security, turn
 from .content import Tutorial
 from .routes import bp
 
@@ -27,6 +28,14 @@ def init_app(app):
     # call page, empty on one machine or one LAN (across the internet: STUN, TURN).
     app.config.setdefault("STEPS_DIR", Path(app.root_path) / "steps")
     app.config.setdefault("ICE_SERVERS", [])
+    # TURN_URLS with TURN_SECRET: a TURN server whose short-term credentials each
+    # call page gets, valid TURN_TTL seconds; ICE_TRANSPORT_POLICY "relay": relays only.
+    app.config.setdefault("TURN_URLS", [])
+    app.config.setdefault("TURN_SECRET", None)
+    app.config.setdefault("TURN_TTL", turn.DEFAULT_TTL)
+    app.config.setdefault("ICE_TRANSPORT_POLICY", "all")
+    if app.config["TURN_URLS"] and not app.config["TURN_SECRET"]:
+        raise ValueError("TURN_URLS needs TURN_SECRET")
     # LISTEN_HOST: the address the server listens on, whose names it answers to;
     # ALLOWED_HOSTS: more names (a DNS name, a proxy's public name); PROXY_HOPS:
     # how many proxies in front whose X-Forwarded-* headers count (0: none).

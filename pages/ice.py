@@ -1,6 +1,10 @@
-"""The ICE servers handed to the call page, checked once when they are configured."""
+"""The RTCConfiguration handed to the call page: the static ICE servers, checked
+once when they are configured, and a TURN server with credentials minted for
+this page (turn.py)."""
 
 import json
+
+from . import turn
 
 
 def parse_servers(text):
@@ -15,5 +19,15 @@ def parse_servers(text):
 
 
 def rtc_configuration(config):
-    """What the call page passes to new RTCPeerConnection()."""
-    return {"iceServers": config["ICE_SERVERS"]}
+    """What the call page passes to new RTCPeerConnection(), made anew for each page."""
+    servers = list(config["ICE_SERVERS"])
+    relay = turn.ice_server(config)
+    if relay:
+        servers.append(relay)
+    return {"iceServers": servers, "iceTransportPolicy": config["ICE_TRANSPORT_POLICY"]}
+
+
+def refresh_seconds(config):
+    """How often a call page fetches a fresh configuration: halfway through its
+    TURN credentials' life; None without TURN."""
+    return config["TURN_TTL"] / 2 if config["TURN_URLS"] else None

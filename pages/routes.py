@@ -59,14 +59,26 @@ def step_code(number):
 def call():
     if "room" not in request.args:
         return redirect(url_for("pages.call", **request.args, room=new_room_name()))
-    return render_template(
+    page = render_template(
         "call.html",
         room=request.args["room"],
         text=tutorial().page_text("call", current_language()),
         rtc_config=ice.rtc_configuration(current_app.config),
         phone_origin=phone_origin(),
         page_on_loopback=phone.is_loopback(request.host),
+        refresh_seconds=ice.refresh_seconds(current_app.config),
     )
+    # Its TURN credentials are this page's alone: no cache keeps them for another.
+    return page, NOT_STORED
+
+
+@bp.get("/call/rtc-configuration")
+def call_configuration():
+    """Fresh TURN credentials for a call page that stays open (see call.js)."""
+    return ice.rtc_configuration(current_app.config), NOT_STORED
+
+
+NOT_STORED = {"Cache-Control": "no-store"}
 
 
 def phone_origin():

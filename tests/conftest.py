@@ -3,10 +3,13 @@
 Apps run in threading mode: eventlet must never monkey-patch the pytest process.
 """
 
+import os
+
 import pytest
 
 import signaling
 from app import create_app
+from tests.harness import turn
 from tests.harness.signal_client import Peer
 
 
@@ -47,3 +50,17 @@ def pair(connect):
         return caller, callee
 
     return pair
+
+
+@pytest.fixture(scope="session")
+def turn_server():
+    """A real coturn on a free loopback port, with a random static-auth-secret,
+    stopped after the session. Without turnserver: skipped on a laptop, failed
+    in CI (where .ci/run installs it)."""
+    if not turn.turnserver():
+        message = "coturn's turnserver is not installed (apt-get install coturn, or python tests/run.py --install)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with turn.coturn() as server:
+        yield server

@@ -6,8 +6,9 @@ new one whose only interface is lo. Elsewhere (a laptop), it runs as is and
 the end-to-end tests use the host network.
 
 --install first installs what the tests need: the Python packages in
-requirements-dev.txt and, where no Chromium is found and apt-get is
-available, Debian's chromium package.
+requirements-dev.txt and, where apt-get is available (as root), the Debian
+packages of what is missing: chromium when no Chromium is found, coturn (the
+TURN server the TURN tests start) when there is no turnserver.
 """
 
 import os
@@ -18,14 +19,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Debian packages the tests need, each with the programs that make it unneeded.
+SYSTEM_PACKAGES = {
+    "chromium": ("chromium", "chromium-browser", "google-chrome"),
+    "coturn": ("turnserver",),
+}
+
 
 def install():
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "-r", str(ROOT / "requirements-dev.txt")]
     subprocess.run(pip, check=True)
-    have_browser = any(shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome"))
-    if not have_browser and shutil.which("apt-get") and os.geteuid() == 0:
+    missing = [package for package, programs in SYSTEM_PACKAGES.items()
+               if not any(shutil.which(program) for program in programs)]
+    if missing and shutil.which("apt-get") and os.geteuid() == 0:
         subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True)
+        quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=quiet)
 
 
 def can_isolate_network():

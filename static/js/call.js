@@ -1,7 +1,8 @@
 // The finished call: step 5's code, plus what a real call needs. Hang-up, a
 // peer who leaves, joining again, mute and camera toggles, private rooms, a
 // signaling server that restarts, both sides negotiating at once ("perfect
-// negotiation"), ICE restarts, and ICE servers from the server's config.
+// negotiation"), ICE restarts, ICE servers from the server's config (TURN
+// credentials too, minted for this page), and a line saying why ICE failed.
 // Read the step pages first; the page's text explains each addition.
 // This file keeps the room, the socket and the buttons; negotiation.js keeps
 // the peer connection.
@@ -9,11 +10,13 @@
 import { createNegotiation } from './negotiation.js';
 import { showRoomQr } from './room_qr.js';
 
-const config = JSON.parse(document.getElementById('call-config').textContent);
+const configElement = document.getElementById('call-config');
+const config = JSON.parse(configElement.textContent);
 const say = JSON.parse(document.getElementById('call-strings').textContent);
 const localVideo = document.getElementById('local-video');
 const remoteVideo = document.getElementById('remote-video');
 const status = document.getElementById('status');
+const problem = document.getElementById('problem');
 const hangUpButton = document.getElementById('hang-up');
 const rejoinButton = document.getElementById('rejoin');
 const micButton = document.getElementById('toggle-mic');
@@ -67,8 +70,26 @@ function send(message) {
   socket.emit('signal', message);
 }
 
+// What an icecandidateerror's code means for the person in front of the page.
+// 401: the TURN server refused the credentials; 701: the server could not be
+// reached (negotiation.js reports it only when that server gave no candidate).
+// Other codes (a stale nonce, say) are retried by the browser itself.
+const ICE_PROBLEMS = { 401: 'turn_refused', 701: 'turn_unreachable' };
+
+function showIceProblem({ errorCode, errorText, url }) {
+  const name = ICE_PROBLEMS[errorCode];
+  if (!name || negotiation.pc.connectionState === 'connected') return;
+  problem.textContent = say.problem[name].replace('{url}', url).replace('{code}', `${errorCode} ${errorText}`.trim());
+  problem.dataset.problem = name;
+  problem.dataset.code = errorCode;
+  problem.hidden = false;
+}
+
 function showConnectionState(state) {
-  if (state === 'connected') setStatus('connected');
+  if (state === 'connected') {
+    setStatus('connected');
+    problem.hidden = true; // whatever went wrong on the way, the call got through
+  }
   if (state === 'failed') setStatus('failed');
 }
 
@@ -156,9 +177,29 @@ negotiation = createNegotiation({
   },
   onConnectionState: showConnectionState,
   onAnswering: () => setStatus('answering'),
+  onIceCandidateError: showIceProblem,
 });
 // The tests and the console read the current connection here.
 Object.defineProperty(window, 'pc', { get: () => negotiation.pc });
+
+// TURN credentials expire (--turn-ttl). Halfway through their life, fetch
+// fresh ones, so that a page open for hours can still make its next call or
+// ICE restart through TURN. A failed fetch is tried again a minute later.
+const refreshSeconds = Number(configElement.dataset.refreshSeconds);
+
+async function refreshIceServers() {
+  let next = refreshSeconds;
+  try {
+    const response = await fetch(configElement.dataset.refreshUrl, { cache: 'no-store' });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    negotiation.setConfiguration(await response.json());
+  } catch (error) {
+    console.warn('Could not refresh the TURN credentials:', error.message);
+    next = Math.min(60, refreshSeconds);
+  }
+  setTimeout(refreshIceServers, next * 1000);
+}
+if (refreshSeconds > 0) setTimeout(refreshIceServers, refreshSeconds * 1000);
 
 // Straight to WebSocket: the default starts with HTTP long-polling and then
 // upgrades, and messages sent during the upgrade wait tens of milliseconds.

@@ -16,8 +16,18 @@ function fingerprint(sdp) {
 
 // Creates the first peer connection at once. onRemoteStream(stream) gets null
 // when a call ends; onConnectionState(state) gets each connectionState;
-// onAnswering() runs when an offer arrives and we are about to answer it.
-export function createNegotiation({ configuration, stream, send, onRemoteStream, onConnectionState, onAnswering }) {
+// onAnswering() runs when an offer arrives and we are about to answer it;
+// onIceCandidateError(event) gets the icecandidateerrors that matter: a STUN or
+// TURN server that refused us, or that could not be reached at all.
+export function createNegotiation({
+  configuration,
+  stream,
+  send,
+  onRemoteStream,
+  onConnectionState,
+  onAnswering,
+  onIceCandidateError = () => {},
+}) {
   let pc;
   let earlyCandidates = [];
   let joined = false;
@@ -74,18 +84,22 @@ export function createNegotiation({ configuration, stream, send, onRemoteStream,
     }
   }
 
-  // A peer connection carries one call. When that call ends, the next one
-  // starts on a fresh connection that already has our tracks.
-  function newPeerConnection() {
-    pc?.close();
-    pc = new RTCPeerConnection({
+  function peerConfiguration() {
+    return {
       ...configuration,
       // One transport for audio and video: half the candidates and checks.
       bundlePolicy: 'max-bundle',
       // No iceCandidatePoolSize: with a pool, a connection made and answered at
       // once (the other side started over) now and then never gathered a single
       // candidate in Chromium, and the call hung at "new" (tests/e2e/test_faults.py).
-    });
+    };
+  }
+
+  // A peer connection carries one call. When that call ends, the next one
+  // starts on a fresh connection that already has our tracks.
+  function newPeerConnection() {
+    pc?.close();
+    pc = new RTCPeerConnection(peerConfiguration());
     earlyCandidates = [];
     descriptionSent = false;
     negotiationPending = false;
@@ -95,15 +109,35 @@ export function createNegotiation({ configuration, stream, send, onRemoteStream,
     pc.ontrack = ({ streams }) => {
       onRemoteStream(streams[0]);
     };
+    const serversHeard = new Set(); // the STUN/TURN servers that gave us a candidate
     pc.onicecandidate = ({ candidate }) => {
+      if (candidate?.url) serversHeard.add(candidate.url);
       if (candidate && descriptionSent) send({ type: 'candidate', candidate: candidate.toJSON() });
     };
     pc.onnegotiationneeded = negotiate;
     pc.oniceconnectionstatechange = watchIce;
     pc.onconnectionstatechange = () => onConnectionState(pc.connectionState);
+    reportServerErrors(pc, serversHeard);
     for (const track of stream.getTracks()) {
       pc.addTrack(track, stream);
     }
+  }
+
+  // A server's refusal (401, say) is reported at once. "Could not reach" (701)
+  // waits for the end of gathering and counts only if that server gave us no
+  // candidate at all: browsers also report it for a local address that cannot
+  // reach a server which another address reaches (IPv6 to an IPv4-only server).
+  function reportServerErrors(connection, serversHeard) {
+    let unreached = [];
+    connection.onicecandidateerror = (event) => {
+      if (event.errorCode === 701) unreached.push(event);
+      else onIceCandidateError(event);
+    };
+    connection.onicegatheringstatechange = () => {
+      if (connection.iceGatheringState !== 'complete') return;
+      for (const event of unreached.filter((e) => !serversHeard.has(e.url))) onIceCandidateError(event);
+      unreached = [];
+    };
   }
 
   function fromAnotherConnection(description) {
@@ -193,6 +227,13 @@ export function createNegotiation({ configuration, stream, send, onRemoteStream,
     newPeerConnection();
   }
 
+  // New ICE servers (fresh TURN credentials): the next call uses them, and so
+  // does the current one from its next ICE restart.
+  function setConfiguration(newConfiguration) {
+    configuration = newConfiguration;
+    if (pc.signalingState !== 'closed') pc.setConfiguration(peerConfiguration());
+  }
+
   newPeerConnection();
   return {
     get pc() {
@@ -206,5 +247,6 @@ export function createNegotiation({ configuration, stream, send, onRemoteStream,
     peerJoined,
     peerLeft,
     hangUp,
+    setConfiguration,
   };
 }

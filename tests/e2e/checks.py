@@ -1,5 +1,7 @@
 """What a user would see, read from the page: states, colours, sound."""
 
+import time
+
 from playwright.sync_api import expect
 
 from tests.harness.media import rgb_of
@@ -94,7 +96,7 @@ def expect_status(page, text):
 
 
 def expect_remote_audio(page):
-    page.wait_for_function(AUDIO_ARRIVING, timeout=TIMEOUT)
+    wait_for_async(page, AUDIO_ARRIVING)
 
 
 def expect_no_remote_video(page):
@@ -112,3 +114,32 @@ def expect_in_call(red_page, blue_page):
     expect_connected(blue_page)
     expect_colour(red_page, "remote-video", rgb_of("blue"))
     expect_colour(blue_page, "remote-video", rgb_of("red"))
+
+
+def wait_for_async(page, script, until=bool, timeout=TIMEOUT):
+    """Evaluate an async page function until until(its value) holds, and return the value.
+    (page.wait_for_function does not await a Promise: it takes one as truthy at once.)"""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(script)
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still {value!r} after {timeout} ms")
+        page.wait_for_timeout(100)
+
+
+# The candidate types of the pair ICE selected, [local, remote], or null.
+SELECTED_PAIR = """async () => {
+  if (!window.pc) return null;
+  const stats = await window.pc.getStats();
+  const transport = [...stats.values()].find((report) => report.type === 'transport' && report.selectedCandidatePairId);
+  const pair = transport && stats.get(transport.selectedCandidatePairId);
+  if (!pair) return null;
+  return [stats.get(pair.localCandidateId).candidateType, stats.get(pair.remoteCandidateId).candidateType];
+}"""
+
+
+def expect_selected_pair(page, local, remote):
+    """The pair ICE selected joins a candidate of type `local` to one of type `remote`."""
+    wait_for_async(page, SELECTED_PAIR, until=lambda pair: pair == [local, remote])

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.harness.media import rgb_of
 from tests.harness.server import free_port, running_server
 
-from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call, expect_status
+from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call, expect_status, wait_for_async
 from .test_call import start_call
 
 RED, BLUE = rgb_of("red"), rgb_of("blue")
@@ -26,7 +26,7 @@ FRAMES_DECODED = """async () => {
 def expect_video_flowing(page):
     """More frames are decoded a moment later: the picture is live, not frozen."""
     before = page.evaluate(FRAMES_DECODED)
-    page.wait_for_function(f"async () => ({FRAMES_DECODED})() > {before} + 5", timeout=TIMEOUT)
+    wait_for_async(page, FRAMES_DECODED, until=lambda decoded: decoded > before + 5)
 
 
 def test_peer_closes_the_tab_and_someone_new_calls(server, red_browser, blue_browser, open_page, room):
