@@ -14,7 +14,10 @@ window.pc = pc; // so you can inspect it in the console
 
 // Step 2: ask for the camera and microphone before joining, so the tracks
 // are ready by the time an offer needs them. addTrack is what sends them.
-const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+const stream = await navigator.mediaDevices.getUserMedia({
+  video: true,
+  audio: true,
+});
 localVideo.srcObject = stream;
 for (const track of stream.getTracks()) {
   pc.addTrack(track, stream);

@@ -102,9 +102,7 @@
   function drawPending() {
     const rows = pending.map(drawRow);
     pending = [];
-    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     log.append(...rows);
-    if (atBottom) log.scrollTop = log.scrollHeight;
   }
 
   function drawRow({ direction, event, payload, at }) {
@@ -148,8 +146,10 @@
       return payload?.ok === false ? `${event} ✗ ${payload.error?.code}` : `${event} ✓`;
     }
     if (event === 'signal' && payload?.type === 'candidate') {
+      // "candidate:<foundation> <component> <protocol> <priority> <address> <port> typ <type> [tcptype <t>]"
       const parts = (payload.candidate?.candidate || '').split(' ');
-      return `candidate ${parts[4] ?? ''}:${parts[5] ?? ''} ${parts[7] ?? ''}`;
+      const tcpType = parts[8] === 'tcptype' ? ` ${parts[9]}` : '';
+      return `candidate ${parts[2] ?? ''} ${parts[4] ?? ''}:${parts[5] ?? ''} ${parts[7] ?? ''}${tcpType}`;
     }
     return what;
   }

@@ -1,6 +1,7 @@
 """Each step page keeps its promise, with two tabs in one room (red and blue cameras)."""
 
 import itertools
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -63,6 +64,9 @@ def test_step_3_shows_the_offer_and_candidates_on_both_sides(
     expect(logged(callee, "in", "signal", "offer")).to_have_count(1)
     expect(logged(caller, "out", "signal", "candidate").first).to_be_attached(timeout=TIMEOUT)
     expect(logged(callee, "in", "signal", "candidate").first).to_be_attached(timeout=TIMEOUT)
+    # Each candidate row names its transport, address, port and type.
+    expect(logged(caller, "out", "signal", "candidate").first).to_contain_text(
+        re.compile(r"candidate (udp|tcp) 127\.0\.0\.1:\d+ host"))
     expect_status(callee, "Received an offer")
     # The SDP is shown, sent on one side and received on the other.
     caller.click("#sdp-sent summary")
