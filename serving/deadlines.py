@@ -78,3 +78,20 @@ class HeadDeadlines:
 
 # One per server process, shared by whichever server the async mode runs.
 HEADS = HeadDeadlines()
+
+
+class HeadDeadline:
+    """For request handlers in the style of http.server (eventlet's and Werkzeug's):
+    a deadline on each request's line and headers, and never half a head served."""
+
+    def handle_one_request(self):
+        HEADS.arm(self.connection)
+        try:
+            return super().handle_one_request()
+        finally:
+            HEADS.disarm(self.connection)
+
+    def parse_request(self):
+        parsed = super().parse_request()
+        # The head is in (the app's time is its own), or was cut off: never serve half of one.
+        return HEADS.disarm(self.connection) and parsed

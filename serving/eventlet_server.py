@@ -4,27 +4,15 @@ import eventlet
 import eventlet.websocket
 import eventlet.wsgi
 
-from .deadlines import HEADS
+from .deadlines import HeadDeadline
 from .tcp import LISTEN_BACKLOG, listening_socket
 from .websocket_mask import apply_mask
 
 MAX_CONNECTIONS = 10_000  # eventlet's default is 1,024
 
 
-class DeadlineProtocol(eventlet.wsgi.HttpProtocol):
+class DeadlineProtocol(HeadDeadline, eventlet.wsgi.HttpProtocol):
     """eventlet's HTTP protocol, with a deadline on each request's line and headers."""
-
-    def handle_one_request(self):
-        HEADS.arm(self.connection)
-        try:
-            super().handle_one_request()
-        finally:
-            HEADS.disarm(self.connection)
-
-    def parse_request(self):
-        parsed = super().parse_request()
-        # The head is in (the app's time is its own), or was cut off: never serve half of one.
-        return HEADS.disarm(self.connection) and parsed
 
 
 def serve_eventlet(app, host, port, certfile, keyfile, idle_timeout):

@@ -2,27 +2,16 @@
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from .deadlines import HEADS
+from .deadlines import HeadDeadline
 from .tcp import LISTEN_BACKLOG, set_nodelay
 
 
-class DeadlineRequestHandler(WSGIRequestHandler):
+class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
     """Werkzeug's handler, with a deadline on each request's line and headers."""
 
     def setup(self):
         self.timeout = self.server.idle_timeout  # socketserver sets it on the connection
         super().setup()
-
-    def handle_one_request(self):
-        HEADS.arm(self.connection)
-        try:
-            super().handle_one_request()
-        finally:
-            HEADS.disarm(self.connection)
-
-    def parse_request(self):
-        parsed = super().parse_request()
-        return HEADS.disarm(self.connection) and parsed  # never serve half a head
 
 
 class Server(ThreadedWSGIServer):
