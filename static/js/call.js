@@ -5,7 +5,7 @@
 // credentials too, minted for this page), and a line saying why ICE failed.
 // Read the step pages first; the page's text explains each addition.
 // This file keeps the room, the socket and the buttons; negotiation.js keeps
-// the peer connection.
+// the peer connection; call_stats.js shows its statistics while a call is up.
 
 import { createCallStats } from './call_stats.js';
 import { createNegotiation } from './negotiation.js';
