@@ -5,8 +5,9 @@
 // credentials too, minted for this page), and a line saying why ICE failed.
 // Read the step pages first; the page's text explains each addition.
 // This file keeps the room, the socket and the buttons; negotiation.js keeps
-// the peer connection.
+// the peer connection; call_stats.js shows its statistics while a call is up.
 
+import { createCallStats } from './call_stats.js';
 import { createNegotiation } from './negotiation.js';
 import { showRoomQr } from './room_qr.js';
 
@@ -21,6 +22,10 @@ const hangUpButton = document.getElementById('hang-up');
 const rejoinButton = document.getElementById('rejoin');
 const micButton = document.getElementById('toggle-mic');
 const cameraButton = document.getElementById('toggle-camera');
+const stats = createCallStats({
+  panel: document.getElementById('call-stats'),
+  strings: JSON.parse(document.getElementById('stats-strings').textContent),
+});
 const params = new URLSearchParams(location.search);
 const room = params.get('room');
 
@@ -89,6 +94,7 @@ function showConnectionState(state) {
   if (state === 'connected') {
     setStatus('connected');
     problem.hidden = true; // whatever went wrong on the way, the call got through
+    stats.watch(negotiation.pc); // from now on, not before: the call's setup stays fast
   }
   if (state === 'failed') setStatus('failed');
 }
@@ -130,6 +136,7 @@ async function peerJoined() {
 // The other side hung up or went away: drop the call, keep the room.
 function peerGone() {
   negotiation.peerLeft();
+  stats.stop();
   setStatus('peer_left');
 }
 
@@ -139,6 +146,7 @@ function hangUp() {
   wantToBeInRoom = false;
   everJoined = false;
   negotiation.hangUp();
+  stats.stop();
   setStatus('hung_up');
   hangUpButton.disabled = true;
   rejoinButton.hidden = false;
