@@ -90,7 +90,7 @@ class Tutorial:
         """Interface strings for a language, English filling any gaps."""
         strings = self._read_toml(f"ui.{DEFAULT_LANGUAGE}.toml")
         if language != DEFAULT_LANGUAGE:
-            strings = {**strings, **self._read_toml(f"ui.{language}.toml")}
+            strings = _filled_in(self._read_toml(f"ui.{language}.toml"), strings)
         return strings
 
     @made_once
@@ -124,3 +124,12 @@ class Tutorial:
     def _read_toml(self, name):
         path = self.root / name
         return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _filled_in(strings, fallback):
+    """strings, with what they lack taken from fallback, tables included."""
+    merged = dict(fallback)
+    for key, value in strings.items():
+        merged[key] = _filled_in(value, fallback[key]) if isinstance(value, dict) and isinstance(
+            fallback.get(key), dict) else value
+    return merged

@@ -2,6 +2,7 @@
 lesson's status strings and the server's refusals, by code."""
 
 import re
+import shutil
 
 import pytest
 
@@ -41,3 +42,14 @@ def test_every_status_string_of_the_lesson_is_translated(language):
 def test_every_refusal_is_translated_by_its_code(language):
     refusals = TUTORIAL.ui(language)["refusals"]
     assert documented_error_codes() <= set(refusals)
+
+
+def test_a_missing_string_in_a_table_falls_back_to_english(tmp_path):
+    steps = shutil.copytree(ROOT / "steps", tmp_path / "steps")
+    chinese = steps / "ui.zh.toml"
+    text = chinese.read_text(encoding="utf-8")
+    assert 'joining = "正在加入房间…"\n' in text
+    chinese.write_text(text.replace('joining = "正在加入房间…"\n', ""), encoding="utf-8")
+    call_status = Tutorial(steps).ui("zh")["call_status"]
+    assert call_status["joining"] == TUTORIAL.ui("en")["call_status"]["joining"]  # not an empty string
+    assert call_status["waiting"] == TUTORIAL.ui("zh")["call_status"]["waiting"]  # the rest stays Chinese
