@@ -7,41 +7,46 @@ import os
 import socket
 import struct
 import urllib.request
+import zlib
+
+from serving.websocket_mask import apply_mask
 
 
 class RawSocketIO:
     """Just enough WebSocket to send frames a real client library would refuse to."""
 
-    def __init__(self, url):
+    def __init__(self, url, receive_buffer=None, extensions=None):
+        """receive_buffer: a small one stands for a client that stops reading.
+        extensions: a Sec-WebSocket-Extensions offer; `accepted_extensions` is the answer."""
         host, port = url.removeprefix("http://").split(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=5)
+        self.sock = socket.socket()
+        if receive_buffer:  # before connecting, so that the window is small from the start
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(5)
+        self.sock.connect((host, int(port)))
         key = base64.b64encode(os.urandom(16)).decode()
+        offer = f"Sec-WebSocket-Extensions: {extensions}\r\n" if extensions else ""
         self.sock.sendall(
             f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
             f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+            f"Sec-WebSocket-Version: 13\r\n{offer}\r\n".encode()
         )
         response = b""
         while b"\r\n\r\n" not in response:
             response += self.sock.recv(4096)
         assert response.startswith(b"HTTP/1.1 101"), response
-        self.buffer = response.split(b"\r\n\r\n", 1)[1]
+        head, self.buffer = response.split(b"\r\n\r\n", 1)
+        self.accepted_extensions = [
+            line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-extensions:")
+        ]
+        self.inflater = zlib.decompressobj(-15)  # for the server's frames, if it agreed to deflate
         assert self.receive().startswith("0{")  # Engine.IO open
         self.send_text(b"40/signal,")
         assert self.receive().startswith("40/signal,")
 
     def send_text(self, payload, opcode=0x1):
-        mask = os.urandom(4)
-        length = len(payload)
-        header = bytes([0x80 | opcode])
-        if length < 126:
-            header += bytes([0x80 | length])
-        elif length < 65536:
-            header += bytes([0x80 | 126]) + struct.pack("!H", length)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", length)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
+        self.sock.sendall(websocket_frame(payload, opcode))
 
     def _read(self, n):
         while len(self.buffer) < n:
@@ -62,6 +67,8 @@ class RawSocketIO:
             elif length == 127:
                 length = struct.unpack("!Q", self._read(8))[0]
             payload = self._read(length)
+            if first & 0x40 and self.accepted_extensions:  # deflated
+                payload = self.inflater.decompress(payload + b"\x00\x00\xff\xff")
             opcode = first & 0x0F
             if opcode == 0x8:
                 raise ConnectionError("closed by the server")
@@ -120,6 +127,21 @@ class RawPolling:
 
     def event(self, name, *args):
         self.send_text(f"42/signal,{json.dumps([name, *args])}".encode())
+
+
+def websocket_frame(payload, opcode=0x1, fin=True, compressed=False):
+    """One masked WebSocket frame, as a client sends it: any opcode, a fragment
+    (fin=False), or marked as deflated (the RSV1 bit)."""
+    mask = os.urandom(4)
+    length = len(payload)
+    header = bytes([(0x80 if fin else 0) | (0x40 if compressed else 0) | opcode])
+    if length < 126:
+        header += bytes([0x80 | length])
+    elif length < 65536:
+        header += bytes([0x80 | 126]) + struct.pack("!H", length)
+    else:
+        header += bytes([0x80 | 127]) + struct.pack("!Q", length)
+    return header + mask + apply_mask(payload, mask)
 
 
 def error_code(frame):
