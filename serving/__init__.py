@@ -4,6 +4,7 @@
     gevent_server.py      gevent's WSGI server, with simple-websocket
     threading_server.py   Werkzeug's threaded server, with simple-websocket
     websocket_mask.py     a fast WebSocket unmasking for eventlet
+    eventlet_reads.py     eventlet's WebSocket: a cap on a whole message, a turn for others per frame
     tcp.py                the listening socket's options
 
 Measured with benchmarks/ (see the README): without these, small messages

@@ -1,9 +1,10 @@
-"""eventlet's WSGI server, with room for a classroom and a faster WebSocket."""
+"""eventlet's WSGI server, with room for a classroom and a faster, fairer WebSocket."""
 
 import eventlet
 import eventlet.websocket
 import eventlet.wsgi
 
+from .eventlet_reads import cap_messages_and_yield
 from .tcp import LISTEN_BACKLOG, listening_socket
 from .websocket_mask import apply_mask
 
@@ -12,6 +13,7 @@ MAX_CONNECTIONS = 10_000  # eventlet's default is 1,024
 
 def serve_eventlet(app, host, port, certfile, keyfile):
     eventlet.websocket.RFC6455WebSocket._apply_mask = staticmethod(apply_mask)
+    cap_messages_and_yield()
     listener = listening_socket(
         host, port, lambda address, family: eventlet.listen(address, family, backlog=LISTEN_BACKLOG)
     )

@@ -6,6 +6,7 @@
     ratelimit.py   each client's budget of messages and joins
     logs.py        one line per refusal, at a bounded rate
     codec.py       Socket.IO packets whose JSON the server cannot read become a refusal
+    outbound.py    each client's outbound queue, bounded
     upstream.py    guards around defects of the libraries below
 
 `init_app(app)` binds it all to a Flask app, in the style of a Flask extension.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from flask_socketio import SocketIO
 
-from . import logs, namespace, upstream
+from . import logs, namespace, outbound, upstream
 from .codec import SignalingPacket
 from .namespace import SignalingNamespace
 from .ratelimit import Limits
@@ -33,6 +34,8 @@ DEFAULTS = {
     "LIMITS": Limits(),
     "MAX_ROOMS": 10_000,
     "MAX_MESSAGE_BYTES": 128 * 1024,  # larger messages close the connection
+    # Bytes waiting for a client that stopped reading, at most: then it is disconnected.
+    "MAX_QUEUED_BYTES": 1024 * 1024,
 }
 
 
@@ -68,8 +71,11 @@ def init_app(app):
         # runs each in its own thread or greenlet: cost, and a reordering race.)
         async_handlers=False,
     )
-    logs.limit_rate(namespace.log, upstream.log)
+    logs.limit_rate(namespace.log, upstream.log, outbound.log)
     upstream.end_sessions_on_broken_frames()
+    upstream.cap_simple_websocket_messages(socketio.server.eio)
+    socketio.server.eio.max_queued_bytes = app.config["MAX_QUEUED_BYTES"]
+    outbound.bound_queues()
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     handler = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"])
     socketio.on_namespace(handler)

@@ -8,12 +8,27 @@ its seat in a room, lives on until the ping timeout: the other person learned
 that their peer had gone only after about 50 s, and signals sent to the ghost in
 the meantime were lost. Guarded here: such a frame ends the session at once.
 Test: tests/server/test_broken_packets.py, the broken-frame tests.
+
+python-engineio (seen in 4.15.1) with simple-websocket (1.1.0), the WebSocket of
+the gevent and threading modes: Engine.IO does not pass its largest message size
+on, so simple-websocket joined a message's frames without limit, and Engine.IO
+checked the size only once the whole message was in memory. Under gevent, its
+reader never yielded while data kept arriving, so one fast sender stalled every
+other connection (as eventlet's did). And simple-websocket
+always accepts permessage-deflate, whose frames wsproto (1.3.2) inflates before
+anyone checks a size: a 489 KB frame became 480 MiB. Guarded here: the message
+limit is passed on, the reader yields after each piece it reads, and the server
+never agrees to compress (signaling messages
+are small; eventlet's WebSocket inflates within the limit and keeps it).
+Test: tests/server/test_heavy_clients.py.
 """
 
 import functools
 import logging
 
+import simple_websocket
 from engineio import socket as engineio_socket
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
 log = logging.getLogger("signaling.upstream")
 
@@ -36,3 +51,36 @@ def end_sessions_on_broken_frames():
 
     guarded.ends_broken_sessions = True
     engineio_socket.Socket._websocket_handler = guarded
+
+
+def cap_simple_websocket_messages(eio):
+    """This Engine.IO server's simple-websocket connections (gevent and threading modes)."""
+    base = eio._async["websocket"]
+    if not (isinstance(base, type) and issubclass(base, SimpleWebSocketWSGI)):
+        return  # eventlet's own WebSocket: serving/eventlet_reads.py
+
+    class FairServer(simple_websocket.Server):
+        def _handle_events(self):
+            # Each piece read lets the other connections run first. Before, not after:
+            # after, a reader woken by the last message would miss that the socket closed.
+            eio.sleep(0)
+            return super()._handle_events()
+
+    class CappedWebSocket(base):
+        def __init__(self, handler, server):
+            super().__init__(handler, server)
+            self.server_args["max_message_size"] = server.max_http_buffer_size
+
+        def __call__(self, environ, start_response):
+            # No permessage-deflate offer reaches simple-websocket: it answers without one.
+            environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+            # As SimpleWebSocketWSGI.__call__, with FairServer.
+            self.ws = FairServer(environ, **self.server_args)
+            result = self.app(self)
+            if self.ws.mode == "gunicorn":
+                raise StopIteration()
+            if self.ws.mode == "werkzeug":
+                raise ConnectionError()
+            return result
+
+    eio._async = {**eio._async, "websocket": CappedWebSocket}

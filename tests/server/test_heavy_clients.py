@@ -1,0 +1,150 @@
+"""One client that sends too much, too fast, or never reads, against the real server
+under each async mode (issue 7, findings 2, 3 and 12): each attack bounded in count
+and time, on loopback. Each test checks what the attacker sees, that an honest call
+in another room keeps its p99 relay latency under 100 ms and loses nothing, and that
+the server's memory and descriptors come back."""
+
+import functools
+import json
+import time
+import uuid
+import zlib
+
+import pytest
+
+from signaling import DEFAULTS
+from tests.harness.honest_calls import HonestCalls
+from tests.harness.raw_socketio import RawSocketIO, error_code, websocket_frame
+from tests.harness.resources import descriptors, peak_rss, reset_peak_rss, rss, wait_until
+
+MAX_MESSAGE = DEFAULTS["MAX_MESSAGE_BYTES"]
+MAX_QUEUED = DEFAULTS["MAX_QUEUED_BYTES"]
+MiB = 1 << 20
+# How far the server's memory may rise during an attack: the limits above, a few
+# buffers and threads, and what Python's allocator keeps.
+MEMORY_MARGIN = 24 * MiB
+
+
+@pytest.fixture
+def resources(server):
+    """The server's descriptors and memory before the test; afterwards, both must come back."""
+    before = {"descriptors": descriptors(server.pid), "rss": rss(server.pid)}
+    reset_peak_rss(server.pid)
+    yield before
+    assert wait_until(lambda: descriptors(server.pid) <= before["descriptors"], timeout=5), (
+        f"descriptors: {before['descriptors']} before, {descriptors(server.pid)} after"
+    )
+    grown = rss(server.pid) - before["rss"]
+    assert grown < MEMORY_MARGIN, f"RSS grew {grown / MiB:.0f} MiB"
+
+
+def peak_growth(server, before):
+    return peak_rss(server.pid) - before["rss"]
+
+
+def send_until_closed(sock, frames, seconds):
+    """Send frames until the server closes the connection or time runs out; how many went."""
+    end = time.monotonic() + seconds
+    for sent, frame in enumerate(frames):
+        if time.monotonic() > end:
+            return sent
+        try:
+            sock.sendall(frame)
+        except OSError:
+            return sent
+    return len(frames)
+
+
+def assert_closed_by_server(client):
+    with pytest.raises(ConnectionError):
+        while True:
+            client.receive()
+
+
+def test_a_stream_of_junk_frames_does_not_stall_calls_in_other_rooms(server, resources):
+    """eventlet read a fast sender's frames without ever yielding: calls elsewhere stalled 5-10 s."""
+    junk = b"".join(websocket_frame(b"6" + b"j" * 1000) for _ in range(1000))  # Engine.IO noops, ~1 MB
+    with HonestCalls(server.url) as calls:
+        attacker = RawSocketIO(server.url)
+        send_until_closed(attacker.sock, [junk] * 10_000, seconds=2.5)
+        attacker.sock.close()
+    calls.check()
+
+
+def test_a_message_over_the_limit_in_many_frames_closes_the_connection(server, resources):
+    """The limit is on the whole message: eventlet and simple-websocket checked each frame only."""
+    piece = b"x" * (MAX_MESSAGE - 1024)
+    frames = [websocket_frame(b"4" + piece, fin=False)] + [websocket_frame(piece, opcode=0x0, fin=False)] * 399
+    attackers = 0
+    with HonestCalls(server.url) as calls:
+        end = time.monotonic() + 2
+        while time.monotonic() < end:  # one attacker after another, for the honest calls to measure
+            attacker = RawSocketIO(server.url)
+            sent = send_until_closed(attacker.sock, frames, seconds=5)
+            assert sent < len(frames), "the server took 50 MiB in one message"
+            assert_closed_by_server(attacker)
+            attacker.sock.close()
+            attackers += 1
+    calls.check()
+    assert peak_growth(server, resources) < MEMORY_MARGIN, f"peak {peak_growth(server, resources) / MiB:.0f} MiB"
+
+
+@functools.cache
+def deflate_bomb():
+    """One permessage-deflate frame's payload: 100 KB that inflate to 100 MiB."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = compressor.compress(b"4" + b"x" * (100 * MiB)) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    return data.removesuffix(b"\x00\x00\xff\xff")
+
+
+def test_a_compressed_frame_cannot_inflate_past_the_limit(server, resources):
+    """simple-websocket (gevent, threading) inflated a 489 KB frame to 480 MiB."""
+    bomb = deflate_bomb()
+    assert len(bomb) < MAX_MESSAGE
+    attacker = RawSocketIO(server.url, extensions="permessage-deflate")
+    if server.async_mode != "eventlet":  # eventlet's own WebSocket inflates within the limit
+        assert attacker.accepted_extensions == []
+    attacker.sock.sendall(websocket_frame(bomb, compressed=True))
+    assert_closed_by_server(attacker)
+    attacker.sock.close()
+    assert peak_growth(server, resources) < MEMORY_MARGIN, f"peak {peak_growth(server, resources) / MiB:.0f} MiB"
+
+
+def test_millions_of_announced_attachments_are_refused_and_memory_stays_bounded(server, resources):
+    """Announcing 9,999,999 attachments, then sending 127 KiB binary frames, took 0.8-1 GB."""
+    attacker = RawSocketIO(server.url)
+    attacker.send_text(b'459999999-/signal,["signal",{"_placeholder":true,"num":0}]')
+    assert error_code(attacker.receive()) == "unreadable"
+    binary = websocket_frame(b"\x00" * (MAX_MESSAGE - 1024), opcode=0x2)
+    send_until_closed(attacker.sock, [binary] * 200, seconds=5)  # 25 MiB
+    attacker.event("signal", {"type": "bye"})
+    assert error_code(attacker.receive()) == "not-in-room"  # every frame read; still answered
+    attacker.sock.close()
+    assert peak_growth(server, resources) < MEMORY_MARGIN, f"peak {peak_growth(server, resources) / MiB:.0f} MiB"
+
+
+def test_a_client_that_never_reads_is_disconnected_and_its_peer_told(server, resources):
+    """Engine.IO queued without limit for a reader that never read: 4,234 packets, 66 -> 322 MB."""
+    sender, sluggard = RawSocketIO(server.url), RawSocketIO(server.url, receive_buffer=4096)
+    room = f"never-reads-{uuid.uuid4().hex}"
+    assert sluggard.call(1, "join", {"room": room})["ok"]
+    assert sender.call(1, "join", {"room": room})["ok"]
+    offer = f'42/signal,{json.dumps(["signal", {"type": "offer", "sdp": "a=x" * 20_000}])}'.encode()  # 60 KB
+    with HonestCalls(server.url) as calls:
+        told = None
+        sender.sock.settimeout(0.04)  # the pace of a legal sender: about 20 messages a second
+        for _ in range(200):  # at most 12 MB
+            sender.send_text(offer)
+            try:
+                told = sender.receive()
+                break
+            except TimeoutError:
+                continue
+    calls.check(minimum=10)
+    assert told == '42/signal,["peer-left",{}]'
+    sluggard.sock.settimeout(5)
+    assert_closed_by_server(sluggard)
+    sender.sock.close()
+    sluggard.sock.close()
+    peak = peak_growth(server, resources)
+    assert peak < MEMORY_MARGIN + MAX_QUEUED, f"peak {peak / MiB:.0f} MiB"
