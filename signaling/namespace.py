@@ -14,8 +14,8 @@ import logging
 from flask import request
 from flask_socketio import Namespace
 
-from .codec import UNREADABLE
-from .protocol import SignalingError, validate_join, validate_signal
+from .codec import TOO_MANY_VALUES, UNREADABLE
+from .protocol import MAX_JSON_VALUES, SignalingError, validate_join, validate_signal
 from .ratelimit import ClientAllowance
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,10 @@ class SignalingNamespace(Namespace):
             return super().trigger_event(event, *args)
         try:
             self._check_rate(sid, event)
-            if event == UNREADABLE:
+            if event is UNREADABLE:
                 raise SignalingError("unreadable", "The server could not read that message as JSON.")
+            if event is TOO_MANY_VALUES:
+                raise SignalingError("too-large", f"A message may hold at most {MAX_JSON_VALUES} JSON values.")
             if not isinstance(event, str) or event not in CLIENT_EVENTS:
                 raise SignalingError("unknown-event", "Events are join, leave and signal.")
             # Called directly, without the Flask request context that Flask-SocketIO

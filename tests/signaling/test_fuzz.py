@@ -60,6 +60,8 @@ DOCUMENTED_CODES = frozenset({
 # Engine.IO reads no JSON integer written with more than this many characters; the
 # server answers such a packet, whatever its event, with `unreadable`.
 MAX_INT_CHARS = 100
+# A message holds at most this many JSON values; more is `too-large`, whatever its event.
+MAX_JSON_VALUES = 64
 NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 CANDIDATE_FIELDS = frozenset({"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"})
 CAPACITY = 2
@@ -341,6 +343,18 @@ class Rooms:
         return f"rooms {{{rooms}}}"
 
 
+def json_values(value):
+    """How many JSON values a packet carrying `value` holds (an object's keys count;
+    bytes travel as an attachment's placeholder, {"_placeholder": true, "num": n})."""
+    if isinstance(value, bytes):
+        return 5
+    if isinstance(value, (list, tuple)):
+        return 1 + sum(json_values(item) for item in value)
+    if isinstance(value, dict):
+        return 1 + sum(1 + json_values(item) for item in value.values())
+    return 1
+
+
 def unreadable(value):
     """Whether a packet carrying `value` holds an integer Engine.IO will not read."""
     if isinstance(value, bool):
@@ -590,7 +604,9 @@ class Arena:
         who, event, args = sender.name, message.event, message.args
         expected, reply_if_ok = {}, None
         by_ack = event in ACKED_EVENTS  # join and leave answer by ack, never by an event
-        if unreadable([event, *args]):
+        if json_values([event, *args]) > MAX_JSON_VALUES:
+            codes, by_ack = {"too-large"}, False
+        elif unreadable([event, *args]):
             codes, by_ack = {"unreadable"}, False
         elif event == "join":
             codes = join_refusals(self.rooms, who, args)
