@@ -12,7 +12,7 @@ Test: tests/server/test_broken_packets.py, the broken-frame tests.
 python-engineio (seen in 4.15.1) with simple-websocket (1.1.0), the WebSocket of
 the gevent and threading modes: Engine.IO does not pass its largest message size
 on, so simple-websocket joined a message's frames without limit, and Engine.IO
-checked the size only once the whole message was in memory. Under gevent, its
+checked the size only once the whole message was in memory. Under gevent, the
 reader never yielded while data kept arriving, so one fast sender stalled every
 other connection (as eventlet's did). And simple-websocket
 always accepts permessage-deflate, whose frames wsproto (1.3.2) inflates before
@@ -74,8 +74,10 @@ def cap_simple_websocket_messages(eio):
         def __call__(self, environ, start_response):
             # No permessage-deflate offer reaches simple-websocket: it answers without one.
             environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-            # As SimpleWebSocketWSGI.__call__, with FairServer.
-            self.ws = FairServer(environ, **self.server_args)
+            # As SimpleWebSocketWSGI.__call__, with FairServer under gevent (threads
+            # take turns anyway).
+            server_class = FairServer if eio.async_mode == "gevent" else simple_websocket.Server
+            self.ws = server_class(environ, **self.server_args)
             result = self.app(self)
             if self.ws.mode == "gunicorn":
                 raise StopIteration()

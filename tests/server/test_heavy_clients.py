@@ -15,7 +15,7 @@ import pytest
 from signaling import DEFAULTS
 from tests.harness.honest_calls import HonestCalls
 from tests.harness.raw_socketio import RawSocketIO, error_code, websocket_frame
-from tests.harness.resources import descriptors, peak_rss, reset_peak_rss, rss, wait_until
+from tests.harness.resources import cpu_seconds, descriptors, peak_rss, reset_peak_rss, rss, wait_until
 
 MAX_MESSAGE = DEFAULTS["MAX_MESSAGE_BYTES"]
 MAX_QUEUED = DEFAULTS["MAX_QUEUED_BYTES"]
@@ -68,7 +68,7 @@ def test_a_stream_of_junk_frames_does_not_stall_calls_in_other_rooms(server, res
         attacker = RawSocketIO(server.url)
         send_until_closed(attacker.sock, [junk] * 10_000, seconds=2.5)
         attacker.sock.close()
-    calls.check()
+    calls.check(minimum=30)
 
 
 def test_a_message_over_the_limit_in_many_frames_closes_the_connection(server, resources):
@@ -85,7 +85,7 @@ def test_a_message_over_the_limit_in_many_frames_closes_the_connection(server, r
             assert_closed_by_server(attacker)
             attacker.sock.close()
             attackers += 1
-    calls.check()
+    calls.check(minimum=30)
     assert peak_growth(server, resources) < MEMORY_MARGIN, f"peak {peak_growth(server, resources) / MiB:.0f} MiB"
 
 
@@ -148,3 +148,34 @@ def test_a_client_that_never_reads_is_disconnected_and_its_peer_told(server, res
     sluggard.sock.close()
     peak = peak_growth(server, resources)
     assert peak < MEMORY_MARGIN + MAX_QUEUED, f"peak {peak / MiB:.0f} MiB"
+
+
+# As large as a message may be, and no message of the protocol: each is refused as too-large.
+HEAVY_PACKETS = {
+    "an SDP over 64 KiB": f'42/signal,{json.dumps(["signal", {"type": "offer", "sdp": "a=x" * 43_000}])}'.encode(),
+    "127 KiB of numbers": b'42/signal,["signal",' + b"1," * 64_000 + b"1]",
+}
+ATTACKERS = 15  # the count: enough to fill a core when each refusal cost 4-12 ms
+REFUSAL_CPU = 0.005  # seconds per refusal, at most; json.loads alone took 7-12 ms for the numbers
+
+
+@pytest.mark.parametrize("packet", HEAVY_PACKETS.values(), ids=HEAVY_PACKETS.keys())
+def test_large_packets_that_no_message_could_be_are_refused_cheaply(server, resources, packet):
+    assert MAX_MESSAGE - 4096 < len(packet) < MAX_MESSAGE
+    attackers = [RawSocketIO(server.url) for _ in range(ATTACKERS)]
+    frame = websocket_frame(packet)
+    sent = 0
+    with HonestCalls(server.url) as calls:
+        began, cpu_before = time.monotonic(), cpu_seconds(server.pid)
+        while time.monotonic() < began + 2:
+            for attacker in attackers:  # each at 20 a second, the legal rate
+                attacker.sock.sendall(frame)
+            sent += 1
+            time.sleep(max(0, began + sent / 20 - time.monotonic()))
+        codes = [error_code(attacker.receive()) for attacker in attackers for _ in range(sent)]
+        cpu = cpu_seconds(server.pid) - cpu_before
+    calls.check(minimum=30)
+    assert set(codes) == {"too-large"}
+    assert cpu / len(codes) < REFUSAL_CPU, f"{cpu / len(codes) * 1000:.1f} ms of CPU per refusal"
+    for attacker in attackers:
+        attacker.sock.close()
