@@ -20,10 +20,9 @@ from flask_socketio import SocketIO
 from . import logs, namespace, outbound, upstream
 from .codec import SignalingPacket
 from .namespace import SignalingNamespace
+from .protocol import NAMESPACE
 from .ratelimit import Limits
 from .rooms import RoomRegistry
-
-NAMESPACE = "/signal"
 
 DEFAULTS = {
     # None: the best async mode installed (eventlet, then threading).

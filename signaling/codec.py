@@ -5,8 +5,9 @@ cannot read (nested deeper than Python's recursion limit, an integer of 100
 digits, broken syntax), an ack id of 101 digits, a packet type no client sends,
 an event that is not a list, or a packet announcing millions of binary
 attachments would otherwise raise inside the library (a traceback in the log
-and silence for the client) or make it wait for the attachments. Here each
-becomes an event that the namespace answers with a clear error.
+and silence for the client) or make it wait for the attachments; binary data
+that no packet announced was dropped unanswered, outside any rate limit. Here
+each becomes an event that the namespace answers with a clear error.
 
 A packet holding more JSON values than any message of the protocol (MAX_JSON_VALUES)
 is refused before it is decoded, as `too-large`: 127 KiB of small numbers, arrays or
@@ -30,6 +31,7 @@ from engineio.json import loads as engineio_loads  # keeps its guard against hug
 from socketio import packet as sio
 
 from .protocol import MAX_JSON_VALUES
+from .protocol import NAMESPACE as SIGNALING_NAMESPACE
 
 
 class Refusal:
@@ -121,10 +123,14 @@ class SignalingPacket(sio.Packet):
             readable = False
         if readable:
             return attachments
-        # An event the namespace refuses as unreadable, in the namespace the client used.
-        found = NAMESPACE.match(encoded_packet) if isinstance(encoded_packet, str) else None
+        # An event the namespace refuses as unreadable, in the namespace the client used;
+        # binary data nobody announced names none, and is refused (and counted) on /signal.
+        if isinstance(encoded_packet, str):
+            found = NAMESPACE.match(encoded_packet)
+            self.namespace = found[1] if found else None
+        else:
+            self.namespace = SIGNALING_NAMESPACE
         self.packet_type, self.id, self.data = sio.EVENT, None, [UNREADABLE]
-        self.namespace = found[1] if found else None
         return 0
 
 

@@ -6,6 +6,7 @@ a person can read. Nothing here knows about sockets or rooms.
 
 import re
 
+NAMESPACE = "/signal"
 ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ROOM_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 # A browser's SDP is 3-10 KB; a candidate line well under 1 KB.

@@ -62,7 +62,7 @@ class HonestCalls:
         ordered = sorted(self.latencies)
         return ordered[max(0, int(0.99 * len(ordered)) - 1)]
 
-    def check(self, minimum=50):
+    def check(self, minimum=60):
         """Nothing lost, at least `minimum` relays, and p99 under 100 ms."""
         assert not self.problems, self.problems
         assert len(self.latencies) >= minimum, f"only {len(self.latencies)} relays during the attack"

@@ -13,12 +13,14 @@ import zlib
 import pytest
 
 from signaling import DEFAULTS
+from signaling.ratelimit import Limits
 from tests.harness.honest_calls import HonestCalls
 from tests.harness.raw_socketio import RawSocketIO, error_code, websocket_frame
 from tests.harness.resources import cpu_seconds, descriptors, peak_rss, reset_peak_rss, rss, wait_until
 
 MAX_MESSAGE = DEFAULTS["MAX_MESSAGE_BYTES"]
 MAX_QUEUED = DEFAULTS["MAX_QUEUED_BYTES"]
+LIMITS = Limits()
 MiB = 1 << 20
 # How far the server's memory may rise during an attack: the limits above, a few
 # buffers and threads, and what Python's allocator keeps.
@@ -31,7 +33,7 @@ def resources(server):
     before = {"descriptors": descriptors(server.pid), "rss": rss(server.pid)}
     reset_peak_rss(server.pid)
     yield before
-    assert wait_until(lambda: descriptors(server.pid) <= before["descriptors"], timeout=5), (
+    assert wait_until(lambda: descriptors(server.pid) <= before["descriptors"], timeout=10), (
         f"descriptors: {before['descriptors']} before, {descriptors(server.pid)} after"
     )
     grown = rss(server.pid) - before["rss"]
@@ -66,9 +68,9 @@ def test_a_stream_of_junk_frames_does_not_stall_calls_in_other_rooms(server, res
     junk = b"".join(websocket_frame(b"6" + b"j" * 1000) for _ in range(1000))  # Engine.IO noops, ~1 MB
     with HonestCalls(server.url) as calls:
         attacker = RawSocketIO(server.url)
-        send_until_closed(attacker.sock, [junk] * 10_000, seconds=2.5)
+        send_until_closed(attacker.sock, [junk] * 10_000, seconds=3)
         attacker.sock.close()
-    calls.check(minimum=30)
+    calls.check()
 
 
 def test_a_message_over_the_limit_in_many_frames_closes_the_connection(server, resources):
@@ -77,7 +79,7 @@ def test_a_message_over_the_limit_in_many_frames_closes_the_connection(server, r
     frames = [websocket_frame(b"4" + piece, fin=False)] + [websocket_frame(piece, opcode=0x0, fin=False)] * 399
     attackers = 0
     with HonestCalls(server.url) as calls:
-        end = time.monotonic() + 2
+        end = time.monotonic() + 3
         while time.monotonic() < end:  # one attacker after another, for the honest calls to measure
             attacker = RawSocketIO(server.url)
             sent = send_until_closed(attacker.sock, frames, seconds=5)
@@ -85,7 +87,7 @@ def test_a_message_over_the_limit_in_many_frames_closes_the_connection(server, r
             assert_closed_by_server(attacker)
             attacker.sock.close()
             attackers += 1
-    calls.check(minimum=30)
+    calls.check()
     assert peak_growth(server, resources) < MEMORY_MARGIN, f"peak {peak_growth(server, resources) / MiB:.0f} MiB"
 
 
@@ -111,15 +113,21 @@ def test_a_compressed_frame_cannot_inflate_past_the_limit(server, resources):
 
 
 def test_millions_of_announced_attachments_are_refused_and_memory_stays_bounded(server, resources):
-    """Announcing 9,999,999 attachments, then sending 127 KiB binary frames, took 0.8-1 GB."""
+    """Announcing 9,999,999 attachments, then sending 127 KiB binary frames, took 0.8-1 GB;
+    binary frames nobody announced were dropped unanswered, outside any rate limit."""
     attacker = RawSocketIO(server.url)
     attacker.send_text(b'459999999-/signal,["signal",{"_placeholder":true,"num":0}]')
     assert error_code(attacker.receive()) == "unreadable"
     binary = websocket_frame(b"\x00" * (MAX_MESSAGE - 1024), opcode=0x2)
-    send_until_closed(attacker.sock, [binary] * 200, seconds=5)  # 25 MiB
-    attacker.event("signal", {"type": "bye"})
-    assert error_code(attacker.receive()) == "not-in-room"  # every frame read; still answered
-    attacker.sock.close()
+    sent = send_until_closed(attacker.sock, [binary] * 200, seconds=5)  # 25 MiB
+    codes = []
+    try:
+        while (frame := attacker.receive()) != "1":  # Engine.IO's close: a flood of refusals ends the connection
+            codes.append(error_code(frame))
+    finally:
+        attacker.sock.close()
+    assert set(codes) == {"unreadable", "rate-limited"}
+    assert len(codes) <= LIMITS.message_burst + LIMITS.flood_strikes + 10 < sent
     assert peak_growth(server, resources) < MEMORY_MARGIN, f"peak {peak_growth(server, resources) / MiB:.0f} MiB"
 
 
@@ -132,8 +140,9 @@ def test_a_client_that_never_reads_is_disconnected_and_its_peer_told(server, res
     offer = f'42/signal,{json.dumps(["signal", {"type": "offer", "sdp": "a=x" * 20_000}])}'.encode()  # 60 KB
     with HonestCalls(server.url) as calls:
         told = None
-        sender.sock.settimeout(0.04)  # the pace of a legal sender: about 20 messages a second
-        for _ in range(200):  # at most 12 MB
+        for sent in range(200):  # at most 12 MB
+            # A legal sender's pace: a burst, then 20 a second.
+            sender.sock.settimeout(0.001 if sent < LIMITS.message_burst - 10 else 1 / LIMITS.messages_per_second)
             sender.send_text(offer)
             try:
                 told = sender.receive()
@@ -155,8 +164,8 @@ HEAVY_PACKETS = {
     "an SDP over 64 KiB": f'42/signal,{json.dumps(["signal", {"type": "offer", "sdp": "a=x" * 43_000}])}'.encode(),
     "127 KiB of numbers": b'42/signal,["signal",' + b"1," * 64_000 + b"1]",
 }
-ATTACKERS = 15  # the issue's count: enough to fill a core when each refusal cost 4-12 ms
-REFUSAL_CPU = 0.005  # seconds per refusal, at most; json.loads alone took 7-12 ms for the numbers
+ATTACKERS = 10  # the issue's 15 filled a core at 4 ms a refusal; 10 fill two at 7-12 ms
+REFUSAL_CPU = 0.004  # seconds per refusal, at most: the issue measured 4 ms; now 1.5-2.5 ms
 
 
 @pytest.mark.parametrize("packet", HEAVY_PACKETS.values(), ids=HEAVY_PACKETS.keys())
@@ -165,17 +174,19 @@ def test_large_packets_that_no_message_could_be_are_refused_cheaply(server, reso
     attackers = [RawSocketIO(server.url) for _ in range(ATTACKERS)]
     frame = websocket_frame(packet)
     sent = 0
-    with HonestCalls(server.url) as calls:
-        began, cpu_before = time.monotonic(), cpu_seconds(server.pid)
-        while time.monotonic() < began + 2:
-            for attacker in attackers:  # each at 20 a second, the legal rate
-                attacker.sock.sendall(frame)
-            sent += 1
-            time.sleep(max(0, began + sent / 20 - time.monotonic()))
-        codes = [error_code(attacker.receive()) for attacker in attackers for _ in range(sent)]
-        cpu = cpu_seconds(server.pid) - cpu_before
-    calls.check(minimum=30)
+    try:
+        with HonestCalls(server.url) as calls:
+            began, cpu_before = time.monotonic(), cpu_seconds(server.pid)
+            while time.monotonic() < began + 3:
+                for attacker in attackers:  # each at 20 a second, the legal rate
+                    attacker.sock.sendall(frame)
+                sent += 1
+                time.sleep(max(0, began + sent / LIMITS.messages_per_second - time.monotonic()))
+            codes = [error_code(attacker.receive()) for attacker in attackers for _ in range(sent)]
+            cpu = cpu_seconds(server.pid) - cpu_before
+    finally:
+        for attacker in attackers:
+            attacker.sock.close()
+    calls.check()
     assert set(codes) == {"too-large"}
     assert cpu / len(codes) < REFUSAL_CPU, f"{cpu / len(codes) * 1000:.1f} ms of CPU per refusal"
-    for attacker in attackers:
-        attacker.sock.close()

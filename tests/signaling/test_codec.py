@@ -80,6 +80,11 @@ def test_a_packet_no_library_sends_is_the_unreadable_event_in_its_namespace(enco
         2, "/signal", [UNREADABLE], 0)
 
 
+def test_binary_data_no_packet_announced_is_the_unreadable_event_on_signal():
+    packet = SignalingPacket(encoded_packet=b"\x00" * 100)
+    assert (packet.packet_type, packet.namespace, packet.data) == (2, "/signal", [UNREADABLE])
+
+
 def test_a_few_attachments_still_reach_the_namespace_which_refuses_binary_in_words():
     packet = SignalingPacket(encoded_packet='51-/signal,["signal",{"_placeholder":true,"num":0}]')
     assert (packet.packet_type, packet.attachment_count) == (5, 1)
