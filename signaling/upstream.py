@@ -12,14 +12,17 @@ Test: tests/server/test_broken_packets.py, the broken-frame tests.
 python-engineio (seen in 4.15.1) with simple-websocket (1.1.0), the WebSocket of
 the gevent and threading modes: Engine.IO does not pass its largest message size
 on, so simple-websocket joined a message's frames without limit, and Engine.IO
-checked the size only once the whole message was in memory. Under gevent, the
-reader never yielded while data kept arriving, so one fast sender stalled every
-other connection (as eventlet's did). And simple-websocket
+checked the size only once the whole message was in memory. simple-websocket
 always accepts permessage-deflate, whose frames wsproto (1.3.2) inflates before
-anyone checks a size: a 489 KB frame became 480 MiB. Guarded here: the message
-limit is passed on, the reader yields after each piece it reads, and the server
-never agrees to compress (signaling messages
-are small; eventlet's WebSocket inflates within the limit and keeps it).
+anyone checks a size: a 489 KB frame became 480 MiB. Under gevent its reader
+never yielded while data kept arriving, so one fast sender stalled every other
+connection (as eventlet's did). And its close for a message too big wakes the
+reader before marking the connection closed: a reader woken in between waited
+forever, holding the session and its socket. Guarded here: the message limit is
+passed on, the server never agrees to compress (signaling messages are small;
+eventlet's WebSocket inflates within the limit and keeps it), the reader yields
+after each piece it reads under gevent (threads take turns anyway), and a close
+wakes the reader again.
 Test: tests/server/test_heavy_clients.py.
 """
 
@@ -59,12 +62,17 @@ def cap_simple_websocket_messages(eio):
     if not (isinstance(base, type) and issubclass(base, SimpleWebSocketWSGI)):
         return  # eventlet's own WebSocket: serving/eventlet_reads.py
 
-    class FairServer(simple_websocket.Server):
+    class GuardedServer(simple_websocket.Server):
         def _handle_events(self):
-            # Each piece read lets the other connections run first. Before, not after:
-            # after, a reader woken by the last message would miss that the socket closed.
-            eio.sleep(0)
-            return super()._handle_events()
+            if eio.async_mode == "gevent":
+                eio.sleep(0)  # each piece read lets the other connections run first
+            keep_going = super()._handle_events()
+            if not keep_going:
+                # Closing for a message too big, simple-websocket wakes the reader before
+                # it marks the connection closed: a reader woken in between waited forever.
+                self.connected = False
+                self.event.set()
+            return keep_going
 
     class CappedWebSocket(base):
         def __init__(self, handler, server):
@@ -74,10 +82,7 @@ def cap_simple_websocket_messages(eio):
         def __call__(self, environ, start_response):
             # No permessage-deflate offer reaches simple-websocket: it answers without one.
             environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
-            # As SimpleWebSocketWSGI.__call__, with FairServer under gevent (threads
-            # take turns anyway).
-            server_class = FairServer if eio.async_mode == "gevent" else simple_websocket.Server
-            self.ws = server_class(environ, **self.server_args)
+            self.ws = GuardedServer(environ, **self.server_args)  # as SimpleWebSocketWSGI.__call__
             result = self.app(self)
             if self.ws.mode == "gunicorn":
                 raise StopIteration()

@@ -12,9 +12,10 @@ from tests.harness.raw_socketio import RawSocketIO
 class HonestCalls:
     """Use as a context manager around an attack; then read p99() and problems."""
 
-    # Two calls, both directions in turn, one offer every 15 ms: each sender stays
-    # well inside its budget of 20 messages a second.
-    def __init__(self, url, pairs=2, pace=0.015):
+    # Four calls, both directions in turn, one offer every 7.5 ms: each sender sends one
+    # every 60 ms, inside its budget of 20 a second; about 300 relays in 3 s, so that
+    # the 99th percentile is not decided by two or three pauses of a busy machine.
+    def __init__(self, url, pairs=4, pace=0.0075):
         self.pace = pace
         self.turns = []
         for _ in range(pairs):
@@ -62,10 +63,12 @@ class HonestCalls:
         ordered = sorted(self.latencies)
         return ordered[max(0, int(0.99 * len(ordered)) - 1)]
 
-    def check(self, minimum=60):
+    def check(self, minimum=150):
         """Nothing lost, at least `minimum` relays, and p99 under 100 ms."""
         assert not self.problems, self.problems
         assert len(self.latencies) >= minimum, f"only {len(self.latencies)} relays during the attack"
+        ordered = sorted(self.latencies)
         assert self.p99() < 0.100, (
-            f"p99 relay latency during the attack: {self.p99():.3f} s; the slowest: {sorted(self.latencies)[-5:]}"
+            f"p99 relay latency during the attack: {self.p99():.3f} s (p50 {ordered[len(ordered) // 2]:.3f} s, "
+            f"{len(ordered)} relays); the slowest: {[round(latency, 3) for latency in ordered[-5:]]}"
         )
