@@ -63,19 +63,15 @@ def assert_closed_by_server(client):
             client.receive()
 
 
-def test_bursts_of_junk_frames_do_not_stall_calls_in_other_rooms(server, resources):
-    """eventlet and gevent read a fast sender's frames without ever yielding: calls
-    elsewhere stalled 5-10 s. Here 8 MB bursts, each 0.2 s of the server's CPU, a second apart."""
+def test_a_stream_of_junk_frames_does_not_stall_calls_in_other_rooms(server, resources):
+    """eventlet and gevent read a fast sender's frames without ever yielding: calls in
+    other rooms stalled for as long as the stream lasted (3 s and more on loopback)."""
     junk = b"".join(websocket_frame(b"6" + b"j" * 1000) for _ in range(1000))  # Engine.IO noops, ~1 MB
     with HonestCalls(server.url) as calls:
         attacker = RawSocketIO(server.url)
-        began = time.monotonic()
-        for burst in range(3):
-            time.sleep(max(0, began + 0.25 + burst - time.monotonic()))
-            assert send_until_closed(attacker.sock, [junk] * 8, seconds=5) == 8
-        time.sleep(max(0, began + 3 - time.monotonic()))
+        send_until_closed(attacker.sock, [junk] * 10_000, seconds=2)
         attacker.sock.close()
-    calls.check()
+    calls.check(minimum=100)
 
 
 def test_a_message_over_the_limit_in_many_frames_closes_the_connection(server, resources):
