@@ -63,7 +63,7 @@ class HonestCalls:
         ordered = sorted(self.latencies)
         return ordered[max(0, int(0.99 * len(ordered)) - 1)]
 
-    def check(self, minimum=150):
+    def check(self, minimum=100):
         """Nothing lost, at least `minimum` relays, and p99 under 100 ms."""
         assert not self.problems, self.problems
         assert len(self.latencies) >= minimum, f"only {len(self.latencies)} relays during the attack"
