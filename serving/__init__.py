@@ -5,6 +5,7 @@
     threading_server.py   Werkzeug's threaded server, with simple-websocket
     websocket_mask.py     a fast WebSocket unmasking for eventlet
     deadlines.py          timeouts for clients that send too slowly
+    eventlet_reads.py     eventlet's WebSocket: a cap on a whole message, a turn for others per frame
     tcp.py                the listening socket's options
     certificate.py        --https: the self-signed certificate, made once and reused
     announce.py           what it prints at start: the LAN URLs and their QR codes

@@ -1,10 +1,11 @@
-"""eventlet's WSGI server, with room for a classroom, timeouts and a faster WebSocket."""
+"""eventlet's WSGI server, with room for a classroom, timeouts, and a faster, fairer WebSocket."""
 
 import eventlet
 import eventlet.websocket
 import eventlet.wsgi
 
 from .deadlines import HeadDeadline
+from .eventlet_reads import cap_messages_and_yield
 from .tcp import LISTEN_BACKLOG, listening_socket
 from .websocket_mask import apply_mask
 
@@ -17,6 +18,7 @@ class DeadlineProtocol(HeadDeadline, eventlet.wsgi.HttpProtocol):
 
 def serve_eventlet(app, host, port, certfile, keyfile, idle_timeout):
     eventlet.websocket.RFC6455WebSocket._apply_mask = staticmethod(apply_mask)
+    cap_messages_and_yield()
     listener = listening_socket(
         host, port, lambda address, family: eventlet.listen(address, family, backlog=LISTEN_BACKLOG)
     )

@@ -8,6 +8,7 @@
     connections.py Engine.IO connections counted per address
     logs.py        one line per refusal, at a bounded rate
     codec.py       Socket.IO packets whose JSON the server cannot read become a refusal
+    outbound.py    each client's outbound queue, bounded
     upstream.py    guards around defects of the libraries below
 
 `init_app(app)` binds it all to a Flask app, in the style of a Flask extension.
@@ -18,14 +19,13 @@ from dataclasses import dataclass
 
 from flask_socketio import SocketIO
 
-from . import connections, logs, namespace, upstream
+from . import connections, logs, namespace, outbound, upstream
 from .addresses import AddressCounts, AddressLimits
 from .codec import SignalingPacket
 from .namespace import SignalingNamespace
+from .protocol import NAMESPACE
 from .ratelimit import Limits
 from .rooms import RoomRegistry
-
-NAMESPACE = "/signal"
 
 DEFAULTS = {
     # None: the best async mode installed (eventlet, then threading).
@@ -37,6 +37,8 @@ DEFAULTS = {
     "ADDRESS_LIMITS": AddressLimits(),
     "MAX_ROOMS": 10_000,
     "MAX_MESSAGE_BYTES": 128 * 1024,  # larger messages close the connection
+    # Bytes waiting for a client that stopped reading, at most: then it is disconnected.
+    "MAX_QUEUED_BYTES": 1024 * 1024,
 }
 
 
@@ -79,10 +81,13 @@ def init_app(app):
         # runs each in its own thread or greenlet: cost, and a reordering race.)
         async_handlers=False,
     )
-    logs.limit_rate(namespace.log, upstream.log, connections.log)
+    logs.limit_rate(namespace.log, upstream.log, connections.log, outbound.log)
     upstream.end_sessions_on_broken_frames()
     upstream.close_polling_sessions_without_waiting()
     upstream.end_sessions_left_mid_upgrade()
+    upstream.cap_simple_websocket_messages(socketio.server.eio)
+    socketio.server.eio.max_queued_bytes = app.config["MAX_QUEUED_BYTES"]
+    outbound.bound_queues()
     addresses = AddressCounts(app.config["ADDRESS_LIMITS"])
     connections.count_per_address(socketio.server.eio, addresses)
     rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])

@@ -5,8 +5,16 @@ cannot read (nested deeper than Python's recursion limit, an integer of 100
 digits, broken syntax), an ack id of 101 digits, a packet type no client sends,
 an event that is not a list, or a packet announcing millions of binary
 attachments would otherwise raise inside the library (a traceback in the log
-and silence for the client) or make it wait for the attachments. Here each
-becomes an event that the namespace answers with a clear error.
+and silence for the client) or make it wait for the attachments; binary data
+that no packet announced was dropped unanswered, outside any rate limit. Here
+each becomes an event that the namespace answers with a clear error.
+
+A packet holding more JSON values than any message of the protocol (MAX_JSON_VALUES)
+is refused before it is decoded, as `too-large`: 127 KiB of small numbers, arrays or
+keys cost json.loads 1.5-13 ms, a JSON string of that size 0.1 ms. Counting is
+cheap: an upper bound from four str.count calls settles most packets; the rest
+are walked value by value, skipping each string with json's C scanner, and the
+walk stops at the limit.
 
 Only Socket.IO packets use this. Engine.IO, the layer below, also calls
 json.loads, on its own packets, and relies on the ValueError: that is how it
@@ -17,12 +25,28 @@ starts on long-polling and upgrades, which is the official clients' default.
 
 import json
 import re
+from json.decoder import scanstring
 
 from engineio.json import loads as engineio_loads  # keeps its guard against huge integers
 from socketio import packet as sio
 
-# The event name an unreadable packet turns into. No browser sends it.
-UNREADABLE = "\x00unreadable"
+from .protocol import MAX_JSON_VALUES
+from .protocol import NAMESPACE as SIGNALING_NAMESPACE
+
+
+class Refusal:
+    """What the codec puts in an event's name: not a string, so no client can send one."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"<{self.name}>"
+
+
+# The event names an unreadable packet, and one with too many values, turn into.
+UNREADABLE = Refusal("unreadable")
+TOO_MANY_VALUES = Refusal("too many values")
 
 
 class ForgivingJSON:
@@ -32,10 +56,48 @@ class ForgivingJSON:
 
     @staticmethod
     def loads(text, *args, **kwargs):
+        if isinstance(text, str) and holds_more_values(text, MAX_JSON_VALUES):
+            return [TOO_MANY_VALUES]
         try:
             return engineio_loads(text, *args, **kwargs)
         except (ValueError, RecursionError):
             return [UNREADABLE]
+
+
+# Between values: white space, separators and closing brackets. A number or a literal:
+# anything up to the next of those or a quote.
+_BETWEEN = re.compile(r"[\s,:\]}]*")
+_SCALAR = re.compile(r'[^\s,:\[\]{}"]+')
+
+
+def holds_more_values(text, limit):
+    """Whether this JSON text holds more than `limit` values (strings, numbers,
+    literals, arrays, objects; an object's keys count too). Broken JSON is left
+    to json.loads, which refuses it."""
+    # Each value but the first follows a ',', ':', '[' or '{' (counted inside strings
+    # too, so this is an upper bound).
+    if 1 + text.count(",") + text.count(":") + text.count("[") + text.count("{") <= limit:
+        return False
+    position, values = 0, 0
+    while values <= limit:
+        position = _BETWEEN.match(text, position).end()
+        if position >= len(text):
+            return False
+        values += 1
+        first = text[position]
+        if first == '"':
+            try:
+                _, position = scanstring(text, position + 1)
+            except ValueError:
+                return False  # an unterminated string: json.loads says unreadable
+        elif first in "[{":
+            position += 1
+        else:
+            scalar = _SCALAR.match(text, position)
+            if scalar is None:
+                return False  # a stray character: json.loads says unreadable
+            position = scalar.end()
+    return True
 
 
 # The packets a client may send. Binary ones only so that the namespace can
@@ -61,10 +123,14 @@ class SignalingPacket(sio.Packet):
             readable = False
         if readable:
             return attachments
-        # An event the namespace refuses as unreadable, in the namespace the client used.
-        found = NAMESPACE.match(encoded_packet) if isinstance(encoded_packet, str) else None
+        # An event the namespace refuses as unreadable, in the namespace the client used;
+        # binary data nobody announced names none, and is refused (and counted) on /signal.
+        if isinstance(encoded_packet, str):
+            found = NAMESPACE.match(encoded_packet)
+            self.namespace = found[1] if found else None
+        else:
+            self.namespace = SIGNALING_NAMESPACE
         self.packet_type, self.id, self.data = sio.EVENT, None, [UNREADABLE]
-        self.namespace = found[1] if found else None
         return 0
 
 

@@ -15,8 +15,8 @@ from flask import request
 from flask_socketio import Namespace
 
 from .addresses import address_key
-from .codec import UNREADABLE
-from .protocol import SignalingError, validate_join, validate_signal
+from .codec import TOO_MANY_VALUES, UNREADABLE
+from .protocol import MAX_JSON_VALUES, SignalingError, validate_join, validate_signal
 from .ratelimit import ClientAllowance
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,10 @@ class SignalingNamespace(Namespace):
             return super().trigger_event(event, *args)
         try:
             self._check_rate(sid, event)
-            if event == UNREADABLE:
+            if event is UNREADABLE:
                 raise SignalingError("unreadable", "The server could not read that message as JSON.")
+            if event is TOO_MANY_VALUES:
+                raise SignalingError("too-large", f"A message may hold at most {MAX_JSON_VALUES} JSON values.")
             if not isinstance(event, str) or event not in CLIENT_EVENTS:
                 raise SignalingError("unknown-event", "Events are join, leave and signal.")
             # Called directly, without the Flask request context that Flask-SocketIO

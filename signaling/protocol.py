@@ -6,11 +6,15 @@ a person can read. Nothing here knows about sockets or rooms.
 
 import re
 
+NAMESPACE = "/signal"
 ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ROOM_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 # A browser's SDP is 3-10 KB; a candidate line well under 1 KB.
 MAX_SDP_CHARS = 64 * 1024
 MAX_CANDIDATE_CHARS = 2048
+# JSON values (strings, numbers, true/false/null, arrays, objects, keys) in one message:
+# the largest message of the protocol, a candidate, has 16.
+MAX_JSON_VALUES = 64
 CANDIDATE_FIELDS = {"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}
 
 

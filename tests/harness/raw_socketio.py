@@ -8,20 +8,31 @@ import os
 import socket
 import struct
 import urllib.request
+import zlib
+
+from serving.websocket_mask import apply_mask
 
 
 class RawSocketIO:
     """Just enough WebSocket to send frames a real client library would refuse to."""
 
-    def __init__(self, url, source=None, headers=None):
+    def __init__(self, url, source=None, headers=None, receive_buffer=None, extensions=None):
         """source: the client's address (any of 127/8 on loopback); headers: more
-        handshake headers, or other values for Host."""
+        handshake headers, or other values for Host. receive_buffer: a small one stands
+        for a client that stops reading. extensions: a Sec-WebSocket-Extensions offer;
+        `accepted_extensions` is the answer."""
         host, port = url.removeprefix("http://").split(":")
-        self.sock = socket.create_connection((host, int(port)), timeout=5,
-                                             source_address=(source, 0) if source else None)
+        self.sock = socket.socket()
+        if receive_buffer:  # before connecting, so that the window is small from the start
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        if source:
+            self.sock.bind((source, 0))
+        self.sock.settimeout(5)
+        self.sock.connect((host, int(port)))
         key = base64.b64encode(os.urandom(16)).decode()
         lines = {"Host": f"{host}:{port}", "Upgrade": "websocket", "Connection": "Upgrade",
-                 "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13", **(headers or {})}
+                 "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13",
+                 **({"Sec-WebSocket-Extensions": extensions} if extensions else {}), **(headers or {})}
         self.sock.sendall(
             b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
             + "".join(f"{name}: {value}\r\n" for name, value in lines.items()).encode() + b"\r\n"
@@ -30,23 +41,18 @@ class RawSocketIO:
         while b"\r\n\r\n" not in response:
             response += self.sock.recv(4096)
         assert response.startswith(b"HTTP/1.1 101"), response
-        self.buffer = response.split(b"\r\n\r\n", 1)[1]
+        head, self.buffer = response.split(b"\r\n\r\n", 1)
+        self.accepted_extensions = [
+            line.split(b":", 1)[1].strip().decode() for line in head.split(b"\r\n")
+            if line.lower().startswith(b"sec-websocket-extensions:")
+        ]
+        self.inflater = zlib.decompressobj(-15)  # for the server's frames, if it agreed to deflate
         assert self.receive().startswith("0{")  # Engine.IO open
         self.send_text(b"40/signal,")
         assert self.receive().startswith("40/signal,")
 
     def send_text(self, payload, opcode=0x1):
-        mask = os.urandom(4)
-        length = len(payload)
-        header = bytes([0x80 | opcode])
-        if length < 126:
-            header += bytes([0x80 | length])
-        elif length < 65536:
-            header += bytes([0x80 | 126]) + struct.pack("!H", length)
-        else:
-            header += bytes([0x80 | 127]) + struct.pack("!Q", length)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(header + mask + masked)
+        self.sock.sendall(websocket_frame(payload, opcode))
 
     def _read(self, n):
         while len(self.buffer) < n:
@@ -67,6 +73,8 @@ class RawSocketIO:
             elif length == 127:
                 length = struct.unpack("!Q", self._read(8))[0]
             payload = self._read(length)
+            if first & 0x40 and self.accepted_extensions:  # deflated
+                payload = self.inflater.decompress(payload + b"\x00\x00\xff\xff")
             opcode = first & 0x0F
             if opcode == 0x8:
                 raise ConnectionError("closed by the server")
@@ -149,6 +157,21 @@ def refused_websocket(url, source=None, headers=None):
     upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
                "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode()}
     return http_get(url, "/socket.io/?EIO=4&transport=websocket", source, {**upgrade, **(headers or {})})
+
+
+def websocket_frame(payload, opcode=0x1, fin=True, compressed=False):
+    """One masked WebSocket frame, as a client sends it: any opcode, a fragment
+    (fin=False), or marked as deflated (the RSV1 bit)."""
+    mask = os.urandom(4)
+    length = len(payload)
+    header = bytes([(0x80 if fin else 0) | (0x40 if compressed else 0) | opcode])
+    if length < 126:
+        header += bytes([0x80 | length])
+    elif length < 65536:
+        header += bytes([0x80 | 126]) + struct.pack("!H", length)
+    else:
+        header += bytes([0x80 | 127]) + struct.pack("!Q", length)
+    return header + mask + apply_mask(payload, mask)
 
 
 def error_code(frame):

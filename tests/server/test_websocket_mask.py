@@ -19,6 +19,12 @@ def test_fast_mask_matches_the_standard(length, offset):
     assert apply_mask(data, mask, length=length, offset=offset) == mask_byte_by_byte(data, mask, offset)
 
 
+def test_a_mask_given_as_eventlet_gives_it():
+    """eventlet passes the mask as a tuple of 4 ints (struct.unpack's)."""
+    data, mask = os.urandom(5000), os.urandom(4)
+    assert apply_mask(data, tuple(mask), offset=3) == mask_byte_by_byte(data, mask, 3)
+
+
 def test_masking_twice_gives_the_original():
     data, mask = os.urandom(999), os.urandom(4)
     assert apply_mask(apply_mask(data, mask), mask) == data

@@ -1,11 +1,14 @@
 """The Socket.IO packet codec: JSON the server cannot read becomes an event it refuses."""
 
+import json
+
 import engineio.packet
 import pytest
 from engineio.packet import Packet as EnginePacket
 
 from app import create_app
-from signaling.codec import UNREADABLE, ForgivingJSON, SignalingPacket
+from signaling.codec import TOO_MANY_VALUES, UNREADABLE, ForgivingJSON, SignalingPacket, holds_more_values
+from signaling.protocol import MAX_JSON_VALUES
 
 
 def test_readable_json_is_decoded_as_usual():
@@ -13,9 +16,44 @@ def test_readable_json_is_decoded_as_usual():
 
 
 def test_unreadable_json_becomes_the_unreadable_event():
-    assert ForgivingJSON.loads("[" * 100_000 + "]" * 100_000) == [UNREADABLE]
     assert ForgivingJSON.loads("{") == [UNREADABLE]
     assert ForgivingJSON.loads("[" + "9" * 5000 + "]") == [UNREADABLE]
+
+
+CANDIDATE = ('["signal",{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 2122260223 127.0.0.1 '
+             '50000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}]')
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [("1", 1), ('"a,b:[{"', 1), ("[]", 1), ("{}", 1), ('{"a": [1, 2.5e3, true, null]}', 7),
+     ('["x", "\\"\\\\", {"k": "v"}]', 6), (CANDIDATE, 15), ("[" * 200 + "]" * 200, 200), ("[1" + ",1" * 99 + "]", 101)],
+    ids=["a number", "separators in a string", "empty array", "empty object", "an object's keys count",
+         "escaped quotes", "a candidate", "nested", "a long array"],
+)
+def test_json_values_are_counted_exactly(text, values):
+    assert not holds_more_values(text, values)
+    assert holds_more_values(text, values - 1) == (values - 1 >= 0)
+
+
+def test_more_values_than_any_message_has_are_refused_before_decoding():
+    assert ForgivingJSON.loads("[" + "1," * MAX_JSON_VALUES + "1]") == [TOO_MANY_VALUES]
+    assert ForgivingJSON.loads("[" + "1," * (MAX_JSON_VALUES - 2) + "1]") == [1] * (MAX_JSON_VALUES - 1)
+    assert ForgivingJSON.loads("[" * 100_000 + "]" * 100_000) == [TOO_MANY_VALUES]
+    sdp = "a=rtpmap:111 opus/48000/2\r\n" * 2000  # separators inside a string are not values
+    assert ForgivingJSON.loads(json.dumps(["signal", {"type": "offer", "sdp": sdp}])) == [
+        "signal", {"type": "offer", "sdp": sdp}]
+
+
+def test_a_client_cannot_send_the_codec_s_refusals_as_event_names():
+    for name in (repr(UNREADABLE), repr(TOO_MANY_VALUES), "\x00unreadable", "unreadable"):
+        packet = SignalingPacket(encoded_packet="2/signal," + json.dumps([name]))
+        assert packet.data == [name]  # an unknown event, not a refusal
+
+
+def test_broken_json_is_left_to_json_loads():
+    assert not holds_more_values('["' + "1," * 100, 10)  # an unterminated string
+    assert ForgivingJSON.loads('[1, "' + "1," * 100) == [UNREADABLE]
 
 
 def test_a_socket_io_packet_with_broken_json_decodes_to_the_unreadable_event():
@@ -40,6 +78,11 @@ def test_a_packet_no_library_sends_is_the_unreadable_event_in_its_namespace(enco
     packet = SignalingPacket(encoded_packet=encoded)
     assert (packet.packet_type, packet.namespace, packet.data, packet.attachment_count) == (
         2, "/signal", [UNREADABLE], 0)
+
+
+def test_binary_data_no_packet_announced_is_the_unreadable_event_on_signal():
+    packet = SignalingPacket(encoded_packet=b"\x00" * 100)
+    assert (packet.packet_type, packet.namespace, packet.data) == (2, "/signal", [UNREADABLE])
 
 
 def test_a_few_attachments_still_reach_the_namespace_which_refuses_binary_in_words():
