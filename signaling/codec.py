@@ -111,6 +111,13 @@ NAMESPACE = re.compile(r"[^/,]{0,24}(/[^,]{0,128}),")
 class SignalingPacket(sio.Packet):
     json = ForgivingJSON
 
+    def __init__(self, *args, encoded_packet=None, **kwargs):
+        super().__init__(*args, encoded_packet=encoded_packet, **kwargs)
+        # python-socketio decodes only a packet that is not empty: an empty one became
+        # an event without data, and a traceback (an Engine.IO message "4" did it).
+        if encoded_packet is not None and len(encoded_packet) == 0:
+            self.attachment_count = self.decode(encoded_packet)
+
     def decode(self, encoded_packet):
         try:
             attachments = super().decode(encoded_packet)
@@ -125,7 +132,8 @@ class SignalingPacket(sio.Packet):
             return attachments
         # An event the namespace refuses as unreadable, in the namespace the client used;
         # binary data nobody announced names none, and is refused (and counted) on /signal.
-        if isinstance(encoded_packet, str):
+        # An empty packet names none either.
+        if isinstance(encoded_packet, str) and encoded_packet:
             found = NAMESPACE.match(encoded_packet)
             self.namespace = found[1] if found else None
         else:

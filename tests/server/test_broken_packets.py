@@ -25,6 +25,7 @@ BROKEN_PACKETS = {
     "an event that is not a list": b'42/signal,{"type":"bye"}',
     "an empty event": b"42/signal,[]",
     "9,999,999 attachments": b'459999999-/signal,["signal",{"_placeholder":true,"num":0}]',
+    "an empty Socket.IO packet": b"4",
 }
 
 

@@ -85,6 +85,14 @@ def test_binary_data_no_packet_announced_is_the_unreadable_event_on_signal():
     assert (packet.packet_type, packet.namespace, packet.data) == (2, "/signal", [UNREADABLE])
 
 
+@pytest.mark.parametrize("empty", ["", b""], ids=["text", "binary"])
+def test_an_empty_packet_is_the_unreadable_event_on_signal(empty):
+    """python-socketio skipped decoding it and dispatched an event without data: a traceback."""
+    packet = SignalingPacket(encoded_packet=empty)
+    assert (packet.packet_type, packet.namespace, packet.data, packet.attachment_count) == (
+        2, "/signal", [UNREADABLE], 0)
+
+
 def test_a_few_attachments_still_reach_the_namespace_which_refuses_binary_in_words():
     packet = SignalingPacket(encoded_packet='51-/signal,["signal",{"_placeholder":true,"num":0}]')
     assert (packet.packet_type, packet.attachment_count) == (5, 1)
