@@ -165,10 +165,12 @@ function showDiagnosis() {
     return;
   }
   const code = `${verdict.code ?? ''} ${verdict.text ?? ''}`.trim();
-  problem.textContent = say.problem[verdict.name]
+  const text = say.problem[verdict.name]
     .replace('{url}', verdict.url ?? '')
     .replace('{code}', code)
     .replace('{origin}', location.origin);
+  // The line is an alert: screen readers read it out again at each change.
+  if (problem.textContent !== text) problem.textContent = text;
   problem.dataset.problem = verdict.name;
   if (verdict.code) problem.dataset.code = verdict.code;
   else delete problem.dataset.code;
