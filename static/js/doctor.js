@@ -83,9 +83,10 @@ export function diagnose(evidence) {
   // The rest is only a cause once the call has stalled.
   if (!evidence.stalled) return null;
   const { remote } = evidence;
-  if (remote && total(remote.candidates) === 0) return { name: 'peer_no_candidates' };
+  // A TURN server that refused the other side explains its lack of candidates too.
   const remoteProblem = remote?.errors.find((code) => SERVER_PROBLEMS[code]);
   if (remoteProblem) return { name: 'peer_turn_problem', code: remoteProblem };
+  if (remote && total(remote.candidates) === 0) return { name: 'peer_no_candidates' };
   if (remote && onlyHost(local.candidates) && onlyHost(remote.candidates)) return { name: 'lan_only' };
   return { name: 'no_path' };
 }

@@ -4,9 +4,10 @@ off the page as a person would (the problem line under the videos).
 Some causes need a browser unlike the suite's two: one that grants no camera
 by itself and may not use loopback for calls (the "strict" browser), launched
 for this module.
-(The TURN verdicts, 401 and 701, are caused in test_turn.py.)
+(This side's TURN verdicts, 401 and 701, are caused in test_turn.py.)
 """
 
+import json
 from urllib.parse import quote
 
 import pytest
@@ -17,6 +18,7 @@ from tests.harness.media import rgb_of
 from tests.harness.server import server_process
 
 from .checks import TIMEOUT, expect_colour, expect_connected, expect_status
+from .test_turn import turn_app
 
 # A name that is not localhost: a page there over http:// is no secure context.
 LAN_NAME = "lan.test"
@@ -55,6 +57,18 @@ def expect_verdict(page, name, words):
     expect(problem_line(page)).to_contain_text(words, timeout=STALL_TIMEOUT)
     expect(problem_line(page)).to_have_attribute("data-problem", name)
     expect(problem_line(page)).to_be_visible()
+
+
+# Before the page's scripts run (modules wait for the end of parsing), edit its configuration.
+EDIT_CONFIGURATION = """([before, after]) => document.addEventListener('readystatechange', () => {
+  const config = document.getElementById('call-config');
+  if (document.readyState === 'interactive' && config) config.textContent = config.textContent.replace(before, after);
+})"""
+
+
+def edit_configuration(page, before, after):
+    """The page's RTCConfiguration, with `before` replaced by `after` in its JSON."""
+    page.add_init_script(f"({EDIT_CONFIGURATION})({json.dumps([before, after])})")
 
 
 def in_chinese(server, path):
@@ -105,17 +119,32 @@ def test_relays_only_without_a_turn_server(server, red_browser, open_page, room)
     """The server refuses to start so; a page whose configuration was edited
     (here on its way to the browser) still gets the verdict."""
     page = open_page(red_browser, "about:blank")
-    # Before the page's scripts run (modules wait for the end of parsing), edit its configuration.
-    page.add_init_script("""document.addEventListener('readystatechange', () => {
-      const config = document.getElementById('call-config');
-      if (document.readyState !== 'interactive' || !config) return;
-      config.textContent = config.textContent.replace('"iceTransportPolicy": "all"', '"iceTransportPolicy": "relay"');
-    });""")
+    edit_configuration(page, '"iceTransportPolicy": "all"', '"iceTransportPolicy": "relay"')
     page.goto(in_chinese(server, f"/call?room={room}"))
     expect_verdict(page, "relay_without_turn", "但配置里没有任何 TURN 服务器")
     assert page.evaluate("() => window.pc.getConfiguration().iceTransportPolicy") == "relay"
     page.goto(f"{server}/lang/en?next={quote(f'/call?room={room}')}")
     expect_verdict(page, "relay_without_turn", "its configuration names no TURN server")
+
+
+@pytest.fixture(scope="module")
+def relay_server(turn_server):
+    with turn_app(turn_server.url, turn_server.secret) as server:
+        yield server.url
+
+
+def test_the_other_side_hears_why_its_peer_has_no_relay(relay_server, turn_server, red_browser, blue_browser,
+                                                       new_context, open_page, room):
+    """Relays only; one page's credentials were spoiled on their way: that page
+    says the TURN server refused it, and its peer learns it from its report."""
+    url = f"{relay_server}/call?room={room}"
+    red = new_context(browser=red_browser).new_page()
+    edit_configuration(red, '"credential": "', '"credential": "spoilt-')
+    red.goto(url)
+    expect_verdict(red, "turn_refused", f"The TURN server {turn_server.url} refused this page's credentials (401")
+    blue = open_page(blue_browser, url)
+    expect_verdict(blue, "peer_turn_problem", "The other person's browser could not use the TURN server (error 401)")
+    expect(blue.locator("#connection-state")).not_to_have_text("connected")
 
 
 def test_host_candidates_only_that_cannot_reach_each_other(server, red_browser, blue_browser, open_page, room,
