@@ -117,7 +117,7 @@ def test_no_network_address_at_all_is_named_on_both_sides(server, strict_browser
 
 def test_relays_only_without_a_turn_server(server, red_browser, open_page, room):
     """The server refuses to start so; a page whose configuration was edited
-    (here on its way to the browser) still gets the verdict."""
+    (here before its scripts run) still gets the verdict."""
     page = open_page(red_browser, "about:blank")
     edit_configuration(page, '"iceTransportPolicy": "all"', '"iceTransportPolicy": "relay"')
     page.goto(in_chinese(server, f"/call?room={room}"))
@@ -135,7 +135,7 @@ def relay_server(turn_server):
 
 def test_the_other_side_hears_why_its_peer_has_no_relay(relay_server, turn_server, red_browser, blue_browser,
                                                        new_context, open_page, room):
-    """Relays only; one page's credentials were spoiled on their way: that page
+    """Relays only; one page's credential is spoilt before its scripts run: that page
     says the TURN server refused it, and its peer learns it from its report."""
     url = f"{relay_server}/call?room={room}"
     red = new_context(browser=red_browser).new_page()
