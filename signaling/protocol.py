@@ -16,6 +16,12 @@ MAX_CANDIDATE_CHARS = 2048
 # the largest message of the protocol, a candidate, has 16.
 MAX_JSON_VALUES = 64
 CANDIDATE_FIELDS = {"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}
+# A report: how many candidates of each type one side gathered, and the
+# icecandidateerror codes it saw (STUN error codes 300-699, Chromium's 700-799),
+# so that the other side's connection doctor can tell what went wrong.
+CANDIDATE_TYPES = {"host", "srflx", "prflx", "relay"}
+MAX_REPORTED_CANDIDATES = 1000
+MAX_REPORTED_ERRORS = 8
 
 
 class SignalingError(Exception):
@@ -65,9 +71,12 @@ def validate_signal(data):
         _validate_candidate(data["candidate"])
     elif kind == "bye":
         _expect_keys(data, {"type"})
+    elif kind == "report":
+        _expect_keys(data, {"type", "candidates", "errors"})
+        _validate_report(data["candidates"], data["errors"])
     else:
         raise SignalingError(
-            "invalid-signal", "A signal's 'type' must be offer, answer, candidate or bye."
+            "invalid-signal", "A signal's 'type' must be offer, answer, candidate, bye or report."
         )
     return data
 
@@ -98,3 +107,31 @@ def _validate_candidate(candidate):
     index = candidate.get("sdpMLineIndex")
     if index is not None and (type(index) is not int or not 0 <= index < 1024):
         raise SignalingError("invalid-signal", problem)
+
+
+def _validate_report(candidates, errors):
+    """{host, srflx, prflx, relay: counts} and a short list of error codes."""
+    if not (
+        isinstance(candidates, dict)
+        and set(candidates) == CANDIDATE_TYPES
+        and all(_is_int_in(n, 0, MAX_REPORTED_CANDIDATES) for n in candidates.values())
+    ):
+        raise SignalingError(
+            "invalid-signal",
+            f"A report's 'candidates' counts each of {', '.join(sorted(CANDIDATE_TYPES))}: "
+            f"integers 0-{MAX_REPORTED_CANDIDATES}.",
+        )
+    if not (
+        isinstance(errors, list)
+        and len(errors) <= MAX_REPORTED_ERRORS
+        and all(_is_int_in(code, 300, 799) for code in errors)
+    ):
+        raise SignalingError(
+            "invalid-signal",
+            f"A report's 'errors' lists at most {MAX_REPORTED_ERRORS} ICE error codes, integers 300-799.",
+        )
+
+
+def _is_int_in(value, low, high):
+    # bool is an int in Python, but true is no count.
+    return type(value) is int and low <= value <= high

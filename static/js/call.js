@@ -2,13 +2,15 @@
 // peer who leaves, joining again, mute and camera toggles, private rooms, a
 // signaling server that restarts, both sides negotiating at once ("perfect
 // negotiation"), ICE restarts, ICE servers from the server's config (TURN
-// credentials too, minted for this page), and a line saying why ICE failed.
+// credentials too, minted for this page), and a line saying why a call does not
+// work: the connection doctor (doctor.js), fed with both sides' evidence.
 // Read the step pages first; the page's text explains each addition.
 // This file keeps the room, the socket and the buttons; negotiation.js keeps
 // the peer connection; call_stats.js shows its statistics while a call is up.
 
 import { createCallStats } from './call_stats.js';
 import { createNegotiation } from './negotiation.js';
+import { STALL_MS, diagnose, noCandidates, report } from './doctor.js';
 import { showRoomQr } from './room_qr.js';
 
 const configElement = document.getElementById('call-config');
@@ -18,6 +20,7 @@ const localVideo = document.getElementById('local-video');
 const remoteVideo = document.getElementById('remote-video');
 const status = document.getElementById('status');
 const problem = document.getElementById('problem');
+const playButton = document.getElementById('play-remote');
 const hangUpButton = document.getElementById('hang-up');
 const rejoinButton = document.getElementById('rejoin');
 const micButton = document.getElementById('toggle-mic');
@@ -34,6 +37,7 @@ let negotiation;
 let socket;
 let wantToBeInRoom = true; // false after hang-up, until "Join again"
 let everJoined = false; // a refused join after that is a reconnection, worth retrying
+let peerHere = false; // someone else is in the room: our report has a reader
 
 function setStatus(name, detail = '') {
   status.textContent = `${say.status[name]} ${detail}`.trim();
@@ -75,25 +79,129 @@ function send(message) {
   socket.emit('signal', message);
 }
 
-// What an icecandidateerror's code means for the person in front of the page.
-// 401: the TURN server refused the credentials; 701: the server could not be
-// reached (negotiation.js reports it only when that server gave no candidate).
-// Other codes (a stale nonce, say) are retried by the browser itself.
-const ICE_PROBLEMS = { 401: 'turn_refused', 701: 'turn_unreachable' };
+// ---- The connection doctor's evidence ----------------------------------
+// What this side saw (of the current peer connection), what the other side
+// reported, and what the page itself knows. doctor.js draws the conclusion.
+const evidence = {
+  secureContext: window.isSecureContext,
+  mediaError: null,
+  configuration: config,
+  autoplayBlocked: false,
+  local: { candidates: noCandidates(), errors: [] },
+};
+let stallTimer;
+let gatheringTimer;
 
-function showIceProblem({ errorCode, errorText, url }) {
-  const name = ICE_PROBLEMS[errorCode];
-  if (!name || negotiation.pc.connectionState === 'connected') return;
-  problem.textContent = say.problem[name].replace('{url}', url).replace('{code}', `${errorCode} ${errorText}`.trim());
-  problem.dataset.problem = name;
-  problem.dataset.code = errorCode;
+// A new peer connection starts a new call: forget the last one's evidence.
+function watchConnection(pc) {
+  Object.assign(evidence, {
+    local: { candidates: noCandidates(), errors: [] },
+    remote: null,
+    stalled: false,
+    gathering: pc.iceGatheringState,
+    gatheringSlow: false,
+  });
+  let everConnected = false;
+  clearTimeout(stallTimer);
+  stallTimer = undefined;
+  clearTimeout(gatheringTimer);
+  pc.addEventListener('icecandidate', ({ candidate }) => {
+    if (candidate?.type) evidence.local.candidates[candidate.type] += 1;
+  });
+  // Without any usable network interface, Chromium gathers forever and finds
+  // nothing: STALL_MS of gathering is as good as over for the doctor.
+  pc.addEventListener('icegatheringstatechange', () => {
+    evidence.gathering = pc.iceGatheringState;
+    clearTimeout(gatheringTimer);
+    if (pc.iceGatheringState === 'gathering') {
+      gatheringTimer = setTimeout(() => {
+        if (pc !== negotiation.pc) return;
+        evidence.gatheringSlow = true;
+        sendReport();
+        showDiagnosis();
+      }, STALL_MS);
+    }
+    if (pc.iceGatheringState === 'complete') sendReport();
+    showDiagnosis();
+  });
+  // Stalled: both descriptions set, and not connected STALL_MS later. Once a
+  // connection has worked, a break is the network's, and ICE restarts see to it.
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'connected') everConnected = true;
+    if (pc.connectionState === 'failed' && !everConnected) evidence.stalled = true;
+    showDiagnosis();
+  });
+  pc.addEventListener('signalingstatechange', () => {
+    if (pc.signalingState !== 'stable' || !pc.remoteDescription || stallTimer !== undefined) return;
+    stallTimer = setTimeout(() => {
+      if (pc !== negotiation.pc || everConnected) return;
+      evidence.stalled = true;
+      showDiagnosis();
+    }, STALL_MS);
+  });
+}
+
+function recordIceError({ errorCode, errorText, url }) {
+  evidence.local.errors.push({ code: errorCode, text: errorText, url });
+  showDiagnosis(); // the other side hears of it in our report, when gathering ends
+}
+
+// Our summary, for the other side's doctor: once gathering is over (an ICE
+// restart gathers again) or has gone on for long, and for someone who arrives
+// after that.
+function sendReport() {
+  if (!peerHere || (evidence.gathering !== 'complete' && !evidence.gatheringSlow)) return;
+  send(report(evidence.local.candidates, evidence.local.errors));
+}
+
+function receiveReport({ candidates, errors }) {
+  evidence.remote = { candidates, errors };
+  showDiagnosis();
+}
+
+// The verdict goes in the problem line under the videos, in the page's language.
+function showDiagnosis() {
+  const verdict = diagnose({ ...evidence, connection: negotiation?.pc.connectionState ?? 'new' });
+  playButton.hidden = verdict?.name !== 'autoplay_blocked';
+  if (!verdict) {
+    problem.hidden = true;
+    delete problem.dataset.problem;
+    delete problem.dataset.code;
+    return;
+  }
+  const code = `${verdict.code ?? ''} ${verdict.text ?? ''}`.trim();
+  const text = say.problem[verdict.name]
+    .replace('{url}', verdict.url ?? '')
+    .replace('{code}', code)
+    .replace('{origin}', location.origin);
+  // The line is an alert: screen readers read it out again at each change.
+  if (problem.textContent !== text) problem.textContent = text;
+  problem.dataset.problem = verdict.name;
+  if (verdict.code) problem.dataset.code = verdict.code;
+  else delete problem.dataset.code;
   problem.hidden = false;
+}
+
+// A browser that allows no sound without a click refuses to play the other
+// side's video by itself; a click on "Play" is that permission.
+function playRemote() {
+  remoteVideo.play().then(
+    () => {
+      evidence.autoplayBlocked = false;
+      showDiagnosis();
+    },
+    (error) => {
+      // AbortError: a new stream replaced this one, which gets its own try.
+      if (error.name !== 'NotAllowedError') return;
+      evidence.autoplayBlocked = true;
+      showDiagnosis();
+    },
+  );
 }
 
 function showConnectionState(state) {
   if (state === 'connected') {
     setStatus('connected');
-    problem.hidden = true; // whatever went wrong on the way, the call got through
     stats.watch(negotiation.pc); // from now on, not before: the call's setup stays fast
   }
   if (state === 'failed') setStatus('failed');
@@ -118,6 +226,7 @@ function join() {
     everJoined = true;
     hangUpButton.disabled = false;
     const peerPresent = reply.peers > 0;
+    peerHere = peerPresent;
     if (negotiation.inCall()) {
       setStatus('connected'); // back after a signaling outage; the call never stopped
     } else {
@@ -130,11 +239,14 @@ function join() {
 async function peerJoined() {
   // Back after a signaling outage, the call goes on; a new peer gets called.
   if (!negotiation.inCall()) setStatus('calling');
+  peerHere = true;
+  sendReport(); // what we gathered alone, before they came
   await negotiation.peerJoined();
 }
 
 // The other side hung up or went away: drop the call, keep the room.
 function peerGone() {
+  peerHere = false;
   negotiation.peerLeft();
   stats.stop();
   setStatus('peer_left');
@@ -145,6 +257,7 @@ function hangUp() {
   socket.emit('leave');
   wantToBeInRoom = false;
   everJoined = false;
+  peerHere = false;
   negotiation.hangUp();
   stats.stop();
   setStatus('hung_up');
@@ -168,10 +281,19 @@ function toggle(kind, button, offLabel, onLabel) {
   button.textContent = track.enabled ? offLabel : onLabel;
 }
 
+// Off localhost, plain http:// is no secure context: the browser has no
+// navigator.mediaDevices there at all, and no camera for this page.
+if (!window.isSecureContext) {
+  setStatus('camera_error', location.origin);
+  showDiagnosis();
+  throw new Error(`${location.origin} is not a secure context: no camera. Use https:// or localhost.`);
+}
 try {
   stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
 } catch (error) {
   setStatus('camera_error', `${error.name}: ${error.message}`);
+  evidence.mediaError = error.name;
+  showDiagnosis();
   throw error;
 }
 localVideo.srcObject = stream;
@@ -182,11 +304,14 @@ negotiation = createNegotiation({
   send,
   onRemoteStream: (remote) => {
     remoteVideo.srcObject = remote;
+    if (remote) playRemote();
   },
   onConnectionState: showConnectionState,
   onAnswering: () => setStatus('answering'),
-  onIceCandidateError: showIceProblem,
+  onIceCandidateError: recordIceError,
+  onPeerConnection: watchConnection,
 });
+showDiagnosis(); // a configuration that cannot work is known before any call
 // The tests and the console read the current connection here.
 Object.defineProperty(window, 'pc', { get: () => negotiation.pc });
 
@@ -200,7 +325,8 @@ async function refreshIceServers() {
   try {
     const response = await fetch(configElement.dataset.refreshUrl, { cache: 'no-store' });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    negotiation.setConfiguration(await response.json());
+    evidence.configuration = await response.json();
+    negotiation.setConfiguration(evidence.configuration);
   } catch (error) {
     console.warn('Could not refresh the TURN credentials:', error.message);
     next = Math.min(60, refreshSeconds);
@@ -226,6 +352,7 @@ socket.on('signal', async (message) => {
   if (message.type === 'offer' || message.type === 'answer') await negotiation.receiveDescription(message);
   else if (message.type === 'candidate') await negotiation.receiveCandidate(message.candidate);
   else if (message.type === 'bye') peerGone();
+  else if (message.type === 'report') receiveReport(message);
 });
 socket.on('error', (error) => {
   console.warn('The signaling server refused a message:', error);
@@ -233,5 +360,6 @@ socket.on('error', (error) => {
 
 hangUpButton.addEventListener('click', hangUp);
 rejoinButton.addEventListener('click', rejoin);
+playButton.addEventListener('click', playRemote);
 micButton.addEventListener('click', () => toggle('audio', micButton, say.mute, say.unmute));
 cameraButton.addEventListener('click', () => toggle('video', cameraButton, say.camera_off, say.camera_on));

@@ -18,7 +18,8 @@ function fingerprint(sdp) {
 // when a call ends; onConnectionState(state) gets each connectionState;
 // onAnswering() runs when an offer arrives and we are about to answer it;
 // onIceCandidateError(event) gets the icecandidateerrors that matter: a STUN or
-// TURN server that refused us, or that could not be reached at all.
+// TURN server that refused us, or that could not be reached at all;
+// onPeerConnection(pc) gets each new peer connection, for the page to watch.
 export function createNegotiation({
   configuration,
   stream,
@@ -27,6 +28,7 @@ export function createNegotiation({
   onConnectionState,
   onAnswering,
   onIceCandidateError = () => {},
+  onPeerConnection = () => {},
 }) {
   let pc;
   let earlyCandidates = [];
@@ -118,6 +120,7 @@ export function createNegotiation({
     pc.oniceconnectionstatechange = watchIce;
     pc.onconnectionstatechange = () => onConnectionState(pc.connectionState);
     reportServerErrors(pc, serversHeard);
+    onPeerConnection(pc);
     for (const track of stream.getTracks()) {
       pc.addTrack(track, stream);
     }

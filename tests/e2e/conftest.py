@@ -11,6 +11,7 @@ an installed Chrome instead of Chromium.
 import os
 import re
 import socket
+import subprocess
 
 import pytest
 
@@ -42,6 +43,32 @@ def loopback_only():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def _ip_rule(*args):
+    subprocess.run(["ip", "rule", *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def udp_blackout(loopback_only):
+    """udp_blackout(True) makes UDP undeliverable in our own network namespace:
+    ICE breaks, while signaling (TCP) carries on."""
+    if [name for _, name in socket.if_nameindex() if name != "lo"]:
+        pytest.skip("only inside the loopback-only namespace that tests/run.py makes")
+    # Move the local routing table behind a rule that can blackhole UDP.
+    _ip_rule("add", "pref", "100", "lookup", "local")
+    _ip_rule("del", "pref", "0", "lookup", "local")
+    state = {"on": False}
+
+    def switch(on):
+        _ip_rule("add" if on else "del", "pref", "10", "ipproto", "udp", "blackhole")
+        state["on"] = on
+
+    yield switch
+    if state["on"]:
+        switch(False)
+    _ip_rule("add", "pref", "0", "lookup", "local")
+    _ip_rule("del", "pref", "100", "lookup", "local")
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,6 @@
 """Faults the call page survives: a tab closed or reloaded mid-call, the signaling
 server killed and restarted, both sides negotiating at once, ICE failing."""
 
-import socket
-import subprocess
-
-import pytest
 from playwright.sync_api import expect
 
 from tests.harness.media import rgb_of
@@ -154,32 +150,6 @@ def test_one_side_loses_its_connection_and_the_call_starts_over(
         " && window.pc.remoteDescription !== null", arg=fingerprint, timeout=TIMEOUT)
     expect_in_call(red, blue)
     expect_video_flowing(blue)
-
-
-def _ip_rule(*args):
-    subprocess.run(["ip", "rule", *args], check=True, capture_output=True)
-
-
-@pytest.fixture
-def udp_blackout(loopback_only):
-    """udp_blackout(True) makes UDP undeliverable in our own network namespace:
-    ICE breaks, while signaling (TCP) carries on."""
-    if [name for _, name in socket.if_nameindex() if name != "lo"]:
-        pytest.skip("only inside the loopback-only namespace that tests/run.py makes")
-    # Move the local routing table behind a rule that can blackhole UDP.
-    _ip_rule("add", "pref", "100", "lookup", "local")
-    _ip_rule("del", "pref", "0", "lookup", "local")
-    state = {"on": False}
-
-    def switch(on):
-        _ip_rule("add" if on else "del", "pref", "10", "ipproto", "udp", "blackhole")
-        state["on"] = on
-
-    yield switch
-    if state["on"]:
-        switch(False)
-    _ip_rule("add", "pref", "0", "lookup", "local")
-    _ip_rule("del", "pref", "100", "lookup", "local")
 
 
 def test_broken_ice_triggers_an_ice_restart(server, red_browser, blue_browser, open_page, room, udp_blackout):

@@ -7,7 +7,7 @@ drains what the server has sent it so far, as (event, args) pairs.
 
 import pytest
 
-from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS
+from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_REPORTED_CANDIDATES, MAX_REPORTED_ERRORS, MAX_SDP_CHARS
 from tests.harness.signal_client import (
     ANSWER,
     BYE,
@@ -95,6 +95,14 @@ def test_joining_twice_is_refused(pair, registry, second_room):
 
 # --- signal relay -----------------------------------------------------------
 
+NO_CANDIDATES = {"host": 0, "srflx": 0, "prflx": 0, "relay": 0}
+
+
+def report(**fields):
+    """A report signal (a summary of what one side gathered) with fields changed."""
+    return {"type": "report", "candidates": {**NO_CANDIDATES, "host": 1}, "errors": [401], **fields}
+
+
 RELAYED = {
     "offer": OFFER,
     "answer": ANSWER,
@@ -103,6 +111,13 @@ RELAYED = {
     "candidate without mid": candidate(sdpMid=None, usernameFragment="ufrag"),
     "candidate with only its line": {"type": "candidate", "candidate": {"candidate": ""}},
     "offer of the largest size": {"type": "offer", "sdp": "v=0\r\n" + "a" * (MAX_SDP_CHARS - 5)},
+    "report": {"type": "report", "candidates": {"host": 2, "srflx": 1, "prflx": 0, "relay": 0}, "errors": [701]},
+    "report of nothing gathered": {"type": "report", "candidates": NO_CANDIDATES, "errors": []},
+    "report at its limits": {
+        "type": "report",
+        "candidates": dict.fromkeys(NO_CANDIDATES, MAX_REPORTED_CANDIDATES),
+        "errors": [300, 799] * (MAX_REPORTED_ERRORS // 2),
+    },
 }
 
 
@@ -183,6 +198,22 @@ MALFORMED = {
     "sdpMid a number": (candidate(sdpMid=0), "invalid-signal"),
     "oversized sdp": ({"type": "offer", "sdp": "v=0\r\n" + "a" * MAX_SDP_CHARS}, "too-large"),
     "oversized candidate": (candidate(candidate="c" * (MAX_CANDIDATE_CHARS + 1)), "too-large"),
+    "report without errors": ({"type": "report", "candidates": NO_CANDIDATES}, "invalid-signal"),
+    "report with an extra field": (report(sdp="v=0"), "invalid-signal"),
+    "report counts missing a type": (report(candidates={"host": 1}), "invalid-signal"),
+    "report counts with another type": (report(candidates={**NO_CANDIDATES, "mdns": 1}), "invalid-signal"),
+    "report count negative": (report(candidates={**NO_CANDIDATES, "host": -1}), "invalid-signal"),
+    "report count too large": (
+        report(candidates={**NO_CANDIDATES, "relay": MAX_REPORTED_CANDIDATES + 1}), "invalid-signal"),
+    "report count a bool": (report(candidates={**NO_CANDIDATES, "host": True}), "invalid-signal"),
+    "report count a float": (report(candidates={**NO_CANDIDATES, "host": 1.0}), "invalid-signal"),
+    "report count a string": (report(candidates={**NO_CANDIDATES, "host": "1"}), "invalid-signal"),
+    "report candidates a list": (report(candidates=[1, 0, 0, 0]), "invalid-signal"),
+    "report errors not a list": (report(errors=401), "invalid-signal"),
+    "report error a string": (report(errors=["401"]), "invalid-signal"),
+    "report error out of range": (report(errors=[200]), "invalid-signal"),
+    "report error over 799": (report(errors=[800]), "invalid-signal"),
+    "report with too many errors": (report(errors=[701] * (MAX_REPORTED_ERRORS + 1)), "invalid-signal"),
     "payload a string": ("offer", "invalid-signal"),
     "payload a list": ([OFFER], "invalid-signal"),
     "payload null": (None, "invalid-signal"),
