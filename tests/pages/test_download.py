@@ -4,18 +4,7 @@ import re
 
 import pytest
 
-from app import create_app
 from pages import download, tutorial
-
-
-@pytest.fixture
-def app():
-    return create_app({"ASYNC_MODE": "threading"})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def scripts(text):
