@@ -98,6 +98,24 @@ def test_a_broken_edit_names_the_file_and_the_line_on_the_page(edited_server, pa
     expect(page.locator("h1")).to_have_text("Camera and microphone")
 
 
+def test_a_typo_stops_the_code_and_the_console_says_where(edited_server, red_browser, new_context, open_page,
+                                                         lesson_js, room):
+    """What step 1's text says of an edit JavaScript cannot parse."""
+    change(lesson_js, "const pc = new RTCPeerConnection();", "const pc = new RTCPeerConnection(;")
+    open_page.expected_errors.append(r"uncaught Unexpected token")
+    page = new_context(browser=red_browser).new_page()
+    thrown = []  # what the console shows: the error, with the file and line it is at
+    devtools = page.context.new_cdp_session(page)
+    devtools.on("Runtime.exceptionThrown", lambda event: thrown.append(event["exceptionDetails"]))
+    devtools.send("Runtime.enable")
+    page.goto(f"{edited_server}/lang/en?next=/steps/1%3Froom%3D{room}")
+    expect(page.locator("#socket-state")).to_have_text("connecting")
+    page.wait_for_timeout(2000)
+    expect(page.locator("#status")).to_have_text("Starting…")
+    assert [(d["exception"]["className"], d["url"].rsplit("/", 1)[-1], d["lineNumber"] + 1) for d in thrown] == [
+        ("SyntaxError", "lesson.js", 9)], thrown  # line 9 of step 1's listing
+
+
 def apply_exercise(lesson_js, step):
     change(lesson_js, *EXERCISES[step])
 
