@@ -58,6 +58,7 @@ def test_an_edit_of_the_lesson_shows_on_the_next_request_with_a_new_etag(client,
 
 
 def test_the_text_of_a_step_is_read_again_after_an_edit(client, steps):
+    assert "Asking for the camera, edited" not in client.get("/steps/2?room=r", headers={"Accept-Language": "en"}).text
     edit(steps / "2-camera" / "en.md", "## Asking for the camera", "## Asking for the camera, edited")
     assert "Asking for the camera, edited" in client.get("/steps/2?room=r", headers={"Accept-Language": "en"}).text
 
