@@ -9,7 +9,9 @@ lines that aim the socket at this server, and the step's code, unchanged, in a
   URL, written into the file when it was downloaded;
 - the code reads its room from `?room=`: when the file is opened without one,
   the prelude puts the room of the page it came from there
-  (`history.replaceState`, no reload), so it meets that page's second tab.
+  (`history.replaceState`, no reload), so it meets that page's second tab;
+- when the socket cannot connect, the status line says why it may be, in the
+  language of the page it was downloaded from.
 
 A page opened from disk sends `Origin: null`, which the signaling server refuses
 unless it is started with `--allow-origin null` (see README, "Download a step").
@@ -30,7 +32,14 @@ PRELUDE = """\
 const SERVER = %(server)s;
 const ROOM = %(room)s;
 const socketIo = window.io;
-window.io = (uri, options) => socketIo(new URL(uri, SERVER).href, options);
+window.io = (uri, options) => {
+  const socket = socketIo(new URL(uri, SERVER).href, options);
+  // The server is not there, or refuses this file (see README, "Download a step").
+  socket.on('connect_error', () => {
+    document.getElementById('status').textContent = %(unreachable)s;
+  });
+  return socket;
+};
 if (!new URLSearchParams(location.search).get('room')) {
   history.replaceState(null, '', `?room=${encodeURIComponent(ROOM)}`);
 }
@@ -48,8 +57,10 @@ def socket_io_client():
     return "\n".join(line for line in text.splitlines() if not line.startswith("//# sourceMappingURL="))
 
 
-def standalone_page(code, number, room, server_url):
-    prelude = PRELUDE % {"server": json.dumps(server_url), "room": json.dumps(room)}
+def standalone_page(code, number, room, server_url, unreachable):
+    """unreachable: what the status line says when the socket cannot connect."""
+    prelude = PRELUDE % {"server": json.dumps(server_url), "room": json.dumps(room),
+                         "unreachable": json.dumps(unreachable.format(server=server_url), ensure_ascii=False)}
     return render_template(
         "download.html",
         number=number,

@@ -88,7 +88,8 @@ def step_download(number):
     room = request.args.get("room", "")
     if not ROOM_NAME.fullmatch(room):  # one the server would refuse: a fresh one instead
         room = new_room_name()
-    page = download.standalone_page(tutorial().lesson.code(number), number, room, request.host_url)
+    unreachable = tutorial().ui(current_language())["download_unreachable"]
+    page = download.standalone_page(tutorial().lesson.code(number), number, room, request.host_url, unreachable)
     return page, {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Disposition": f'attachment; filename="webrtc-step-{number}.html"',

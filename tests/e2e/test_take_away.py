@@ -88,12 +88,12 @@ def test_a_downloaded_step_5_opened_from_disk_calls_the_step_page_it_came_from(
 def test_a_downloaded_step_is_refused_by_a_server_that_does_not_allow_files(
     server, red_browser, blue_browser, new_context, open_page, room, tmp_path
 ):
-    """Origin null stays refused by default (see README): the file waits, unconnected."""
+    """Origin null stays refused by default (see README): the file says so, and how to allow it."""
     step_page = open_page(red_browser, f"{server}/steps/1?room={room}")
     path = download_step(step_page, tmp_path)
     open_page.expected_errors.append(r"file://.*(CORS|socket\.io|ERR_FAILED|400)")
     on_disk = new_context(browser=blue_browser).new_page()
     on_disk.goto(path.as_uri())
-    on_disk.wait_for_timeout(3000)
-    expect(on_disk.locator("#status")).to_have_text("Starting…")
+    expect_status(on_disk, f"Could not connect to {server}/. Is the server running? A file opened from disk "
+                           "connects only to a server started with: python app.py --allow-origin null")
     expect_status(step_page, "Waiting for a second tab")

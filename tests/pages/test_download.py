@@ -26,6 +26,13 @@ def test_a_step_downloads_as_one_html_file_with_its_code_unchanged(app, client, 
     prelude = found[1][1]
     assert 'const SERVER = "http://localhost/";' in prelude  # this server, as the request named it
     assert 'const ROOM = "my-room";' in prelude
+    assert '"Could not connect to http://localhost/. Is the server running?' in prelude
+
+
+def test_the_download_speaks_the_pages_language(client):
+    text = client.get("/steps/2/download", headers={"Accept-Language": "zh"}).text
+    assert '<html lang="zh">' in text and "这个页面是从教程下载的" in text
+    assert "无法连接 http://localhost/。" in scripts(text)[1][1]
 
 
 def test_without_a_room_the_download_gets_a_fresh_one(client):
