@@ -10,6 +10,7 @@
     phone.py       the room link a phone can open, and its QR code
     content.py     the step folders, page texts and interface strings, reloaded when edited
     lesson.py      "the code as of step N", cut out of steps/lesson.js
+    download.py    a step as one HTML file that runs against this server
     rendering.py   Markdown and highlighted code, as HTML
 
 `init_app(app)` loads the content and registers the blueprint; `guard_requests(app)`,
