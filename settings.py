@@ -70,12 +70,16 @@ def proxy_hops(text):
 
 
 def origin(text):
-    """scheme://host[:port], as browsers send it in the Origin header; never '*'."""
+    """scheme://host[:port], as browsers send it in the Origin header; never '*'.
+    `null` is the origin of a page opened from a file (a downloaded step), and
+    also of sandboxed frames on any site: allowed only when asked for by name."""
     from urllib.parse import urlsplit
 
+    if text == "null":
+        return text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or "*" in text:
-        raise ValueError(f"{text!r} is not an origin such as https://class.example:8443 "
+        raise ValueError(f"{text!r} is not an origin such as https://class.example:8443 or null "
                          "(and '*' would let any site in)")
     return text
 
@@ -209,6 +213,8 @@ SETTINGS = [
             is_switch=True),
     Setting("--certfile", "serve https with this TLS certificate (PEM) instead"),
     Setting("--keyfile", "TLS private key (PEM) for --certfile"),
+    Setting("--steps-dir", "the tutorial's content: step folders, texts and steps/lesson.js (default: steps/ "
+            "beside app.py); edits show on the next reload", check=folder, metavar="FOLDER"),
     Setting("--instance-path", "where --https keeps its certificate (default: instance/ beside app.py)",
             check=folder, metavar="FOLDER"),
 ]

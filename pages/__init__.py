@@ -8,8 +8,9 @@
     ice.py         the RTCConfiguration handed to the call page
     turn.py        short-term TURN credentials, minted for each call page
     phone.py       the room link a phone can open, and its QR code
-    content.py     the step folders, page texts and interface strings
+    content.py     the step folders, page texts and interface strings, reloaded when edited
     lesson.py      "the code as of step N", cut out of steps/lesson.js
+    download.py    a step as one HTML file that runs against this server
     rendering.py   Markdown and highlighted code, as HTML
 
 `init_app(app)` loads the content and registers the blueprint; `guard_requests(app)`,
@@ -19,7 +20,7 @@ called after everything else that wraps `app.wsgi_app`, checks every request's H
 from pathlib import Path
 
 from . import hosts, security, turn
-from .content import Tutorial
+from .content import LiveTutorial
 from .routes import bp
 
 
@@ -45,7 +46,7 @@ def init_app(app):
     # LAN_URLS: where other devices reach this server (serving.announce.lan_urls);
     # the call page's QR code points there when the page itself is on localhost.
     app.config.setdefault("LAN_URLS", [])
-    app.extensions["tutorial"] = Tutorial(app.config["STEPS_DIR"])
+    app.extensions["tutorial"] = LiveTutorial(app.config["STEPS_DIR"])
     app.register_blueprint(bp)
     app.after_request(security.add_headers)
 
@@ -59,5 +60,6 @@ def guard_requests(app):
 
 
 def tutorial(app):
-    """The content that init_app loaded for this app."""
-    return app.extensions["tutorial"]
+    """The content of this app's STEPS_DIR as its files are now (ContentError
+    while they are broken)."""
+    return app.extensions["tutorial"].current()

@@ -1,8 +1,11 @@
 """The pages: the overview, the five steps, the finished call, and what they load."""
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
-from . import ice, language, phone
+from signaling.protocol import ROOM_NAME
+
+from . import download, ice, language, phone
+from .content import ContentError
 from .links import local_path, new_room_name
 from .rendering import code_css
 
@@ -10,22 +13,43 @@ bp = Blueprint("pages", __name__)
 
 
 def tutorial():
-    return current_app.extensions["tutorial"]  # loaded by pages.init_app
+    """The content as its files are now, read once per request (a few stats; the
+    files are loaded again only after an edit: see content.LiveTutorial)."""
+    if "tutorial" not in g:
+        g.tutorial = current_app.extensions["tutorial"].current()  # made by pages.init_app
+    return g.tutorial
+
+
+def shown_tutorial():
+    """What the page's frame (menu, strings) comes from: the content, or while
+    an edit has broken it, the last content that loaded."""
+    try:
+        return tutorial()
+    except ContentError:
+        return current_app.extensions["tutorial"].last_good
 
 
 def current_language():
-    return language.current(tutorial().languages)
+    return language.current(shown_tutorial().languages)
 
 
 @bp.app_context_processor
 def page_context():
     lang = current_language()
+    shown = shown_tutorial()
     return {
         "lang": lang,
-        "languages": tutorial().languages,
-        "t": tutorial().ui(lang),
-        "steps": tutorial().steps,
+        "languages": shown.languages,
+        "t": shown.ui(lang),
+        "steps": shown.steps,
     }
+
+
+@bp.app_errorhandler(ContentError)
+def content_error(error):
+    """An edit broke steps/ (say, an unclosed block in lesson.js): say which file
+    and what, instead of a traceback; the next request after the fix works."""
+    return render_template("content_error.html", problem=str(error)), 500, NOT_STORED
 
 
 @bp.get("/")
@@ -50,9 +74,27 @@ def step(number):
 
 @bp.get("/steps/<int:number>/lesson.js")
 def step_code(number):
-    """Exactly the code the step page shows: the page runs what it teaches."""
+    """Exactly the code the step page shows: the page runs what it teaches.
+    Its ETag is its text's: after an edit of steps/lesson.js, a reload gets the new code."""
     tutorial().step(number) or abort(404)
     return unchanging_file(tutorial().lesson.code(number), "text/javascript")
+
+
+@bp.get("/steps/<int:number>/download")
+def step_download(number):
+    """The step as one HTML file to keep: its code, the Socket.IO client, and a
+    few lines that point the socket at this server (see download.py)."""
+    tutorial().step(number) or abort(404)
+    room = request.args.get("room", "")
+    if not ROOM_NAME.fullmatch(room):  # one the server would refuse: a fresh one instead
+        room = new_room_name()
+    unreachable = tutorial().ui(current_language())["download_unreachable"]
+    page = download.standalone_page(tutorial().lesson.code(number), number, room, request.host_url, unreachable)
+    return page, {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="webrtc-step-{number}.html"',
+        **NOT_STORED,
+    }
 
 
 @bp.get("/call")
@@ -113,8 +155,10 @@ def code_styles():
 
 
 def unchanging_file(text, mimetype):
-    """A file made by the app that changes only with a new version: with an ETag,
-    a browser asks "still the same?" and gets a bodiless 304."""
+    """A file made by the app that changes only with a new version or an edit:
+    with an ETag and no-cache, a browser asks "still the same?" each time and
+    gets a bodiless 304 until it changes."""
     response = current_app.response_class(text, mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     return response.make_conditional(request)

@@ -66,14 +66,28 @@ class Signaling:
         return self.socketio.test_client(self.app, namespace=NAMESPACE, flask_test_client=http, **kwargs)
 
 
+def allowed_origins(listed):
+    """Engine.IO's origin rule: None, its default, allows this app's own pages
+    only; a list would allow those origins *instead*, so the app's own step
+    pages were refused once another origin was listed. Both, then."""
+    if not listed:
+        return None
+
+    def allowed(origin, environ):
+        own = f"{environ.get('wsgi.url_scheme')}://{environ.get('HTTP_HOST')}"
+        return origin == own or origin in listed
+
+    return allowed
+
+
 def init_app(app):
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
     socketio = SocketIO(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        # None: only pages served by this app may connect (never "*").
-        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
+        # Pages served by this app, and those of ALLOWED_ORIGINS (never "*").
+        cors_allowed_origins=allowed_origins(app.config["ALLOWED_ORIGINS"]),
         max_http_buffer_size=app.config["MAX_MESSAGE_BYTES"],
         # Socket.IO packets only; Engine.IO keeps its own JSON (see codec.py).
         serializer=SignalingPacket,

@@ -17,11 +17,6 @@ def get(app, path="/", **headers):
 
 
 @pytest.fixture
-def app():
-    return create_app({"ASYNC_MODE": "threading"})
-
-
-@pytest.fixture
 def proxied():
     """Behind one proxy, which serves the app as class.example."""
     return create_app({"ASYNC_MODE": "threading", "PROXY_HOPS": 1, "ALLOWED_HOSTS": ["class.example"]})

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 
 import pages
-from app import create_app
 from signaling.protocol import ROOM_NAME
 
 STEPS_DIR = Path(__file__).resolve().parents[2] / "steps"
@@ -36,16 +35,6 @@ class Tags(HTMLParser):
 
     def hrefs(self):
         return {a["href"] for t, a in self.found if t == "a" and "href" in a}
-
-
-@pytest.fixture
-def app():
-    return create_app({"ASYNC_MODE": "threading"})
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def page(client, url, **kwargs):

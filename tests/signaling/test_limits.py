@@ -240,6 +240,15 @@ def test_listed_origins_are_allowed_and_no_others():
     app = create_app({"ASYNC_MODE": "threading", "ALLOWED_ORIGINS": ["https://class.example"]})
     assert handshake(app, "https://class.example") == 200
     assert handshake(app, "http://evil.example") == 400
+    assert handshake(app, "http://localhost") == 200  # its own pages still may
+
+
+def test_a_page_opened_from_a_file_connects_only_when_null_is_listed():
+    """Origin null: a downloaded step opened from disk (and any sandboxed frame)."""
+    assert handshake(create_app({"ASYNC_MODE": "threading"}), "null") == 400
+    app = create_app({"ASYNC_MODE": "threading", "ALLOWED_ORIGINS": ["null"]})
+    assert handshake(app, "null") == 200
+    assert handshake(app, "http://localhost") == 200
 
 
 @pytest.mark.parametrize("name", [["join"], {"a": 1}, 7])
