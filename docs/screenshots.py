@@ -1,4 +1,5 @@
-"""Take the README's screenshots from the real app: a call, and step 3 mid-way.
+"""Take the README's screenshots from the real app: a call, its "Join from a phone"
+box with the room's QR code, and step 3 mid-way.
 
 From the checkout, where the media stays on loopback:
     unshare -n sh -c 'ip link set lo up && exec python -m docs.screenshots'
@@ -39,6 +40,8 @@ def main():
         expect_connected(red)
         expect_colour(red, "remote-video", rgb_of("blue"))
         red.screenshot(path=HERE / "call.png")
+        red.locator("#room-qr svg").wait_for()
+        red.locator("section.phone").screenshot(path=HERE / "join-from-a-phone.png")
 
         red, _ = open_pair(server, browsers, "/steps/3?room=screenshot-step")
         red.wait_for_selector('#message-log [data-type="candidate"]')
@@ -47,7 +50,7 @@ def main():
 
         for browser in browsers:
             browser.close()
-    print("wrote", HERE / "call.png", "and", HERE / "step-3.png")
+    print("wrote", ", ".join(str(HERE / name) for name in ("call.png", "join-from-a-phone.png", "step-3.png")))
 
 
 if __name__ == "__main__":
