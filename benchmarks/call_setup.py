@@ -8,8 +8,17 @@ second page sends `join` to the signaling server:
 
 With --relay, through a local coturn (use-auth-secret) and relays only.
 
+With --compare-seed, the article's original app (benchmarks/seed_app.py) runs in
+the same run, its calls alternating with ours, driven as a user does: its answer
+page, then its offer page, then a click on the offer page's start button. Its
+figures are measured from that click. Both apps get the same two browser processes
+and the same fake media; each call also prints the share of the CPU that other
+processes took meanwhile, since that is what skews the figures. The ratio printed
+is ours / the article's, of the medians to the first remote frame.
+
 Run it where the media stays on loopback (as root, on these machines):
     unshare -n sh -c 'ip link set lo up && exec python -m benchmarks.call_setup --calls 10'
+    python -m benchmarks.seed_app --install     # once, before --compare-seed
 """
 
 import argparse
@@ -22,6 +31,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from benchmarks.common import machine
+from benchmarks.seed_app import running_seed_app
 from serving import ASYNC_MODES
 from tests.harness.browsers import launch_options
 from tests.harness.media import write_y4m
@@ -35,6 +45,10 @@ PROBE = """
 (() => {
   const now = () => performance.timeOrigin + performance.now();
   const marks = (window.__marks = {});
+  // The article's app starts a call with a click on its start button.
+  document.addEventListener('click', (event) => {
+    if (!marks.start && event.target.closest?.('.start-button')) marks.start = now();
+  }, true);
   const noteJoin = (data) => {
     if (!marks.join && typeof data === 'string' && data.includes('"join"')) marks.join = now();
   };
@@ -84,9 +98,62 @@ def one_call(server, first_browser, second_browser, room):
             context.close()
 
 
+SEED_CONNECTED = "() => document.querySelector('.logger').textContent.includes('信令通道创建成功')"
+
+
+def one_seed_call(seed, offer_browser, answer_browser):
+    """The article's app, as its ABOUT.md says to drive it: (ms to both connected, to both first frames)."""
+    contexts = [answer_browser.new_context(), offer_browser.new_context()]
+    try:
+        pages = []
+        for context in contexts:
+            context.add_init_script(PROBE)
+            pages.append(context.new_page())
+        answer_page, offer_page = pages
+        answer_page.goto(f"{seed}/p2p?type=answer")
+        answer_page.wait_for_function(SEED_CONNECTED, timeout=15_000, polling=20)
+        offer_page.goto(f"{seed}/p2p?type=offer")
+        offer_page.click(".start-button")
+        for page in pages:
+            page.wait_for_function(WAIT_FOR_FRAME, timeout=15_000, polling=100)
+        answer, offer = (page.evaluate("window.__marks") for page in pages)
+        start = offer["start"]
+        return (max(answer["connected"], offer["connected"]) - start,
+                max(answer["frame"], offer["frame"]) - start)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def cpu_times():
+    """(all CPUs busy, all CPUs in total, this process and its descendants), in clock ticks."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    children, ours = {}, 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/stat") as stat:
+                after_name = stat.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(after_name[1]), []).append((int(pid), int(after_name[11]) + int(after_name[12])))
+    todo = [os.getpid()]
+    while todo:
+        for pid, ticks in children.get(todo.pop(), []):
+            ours += ticks
+            todo.append(pid)
+    return sum(fields) - idle, sum(fields), ours
+
+
+def others_share(before, after):
+    """The share of all CPUs that processes other than ours took between two cpu_times()."""
+    busy, total, ours = (b - a for a, b in zip(before, after, strict=True))
+    return max(0.0, (busy - ours) / total) if total else 0.0
+
+
 def summary(name, values):
+    p90 = statistics.quantiles(values, n=10, method="inclusive")[-1] if len(values) > 1 else values[0]
     return (f"{name:<38} median {statistics.median(values):6.1f} ms   "
-            f"min {min(values):6.1f}   max {max(values):6.1f}")
+            f"min {min(values):6.1f}   p90 {p90:6.1f}   max {max(values):6.1f}")
 
 
 def main():
@@ -94,34 +161,51 @@ def main():
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--async-mode", default="eventlet", choices=ASYNC_MODES)
     parser.add_argument("--relay", action="store_true", help="through a local coturn, relays only")
+    parser.add_argument("--compare-seed", action="store_true",
+                        help="alternate with the article's original app and print the ratio")
     args = parser.parse_args()
     print(f"call set-up benchmark: {machine()}", flush=True)
 
     folder = Path(os.environ.get("TMPDIR", "/tmp"))
     videos = {c: write_y4m(folder / f"bench-{c}.y4m", c) for c in ("red", "blue")}
-    connected, frames = [], []
+    figures = {"ours": ([], []), "article": ([], [])}
     with contextlib.ExitStack() as stack:
         server_args = []
         if args.relay:
             turn = stack.enter_context(coturn())
             server_args = ["--turn-url", turn.url, "--turn-secret", turn.secret, "--ice-transport-policy", "relay"]
         server = stack.enter_context(running_server(args.async_mode, server_args))
+        seed = stack.enter_context(running_seed_app()) if args.compare_seed else None
         playwright = stack.enter_context(sync_playwright())
         chromium = playwright.chromium
         red, blue = (chromium.launch(**launch_options(chromium, videos[c])) for c in ("red", "blue"))
-        one_call(server, red, blue, "warm-up")  # first call pays for codec and JIT start-up
+        calls = {"ours": lambda n: one_call(server, red, blue, f"bench-{n}-{time.time_ns()}"),
+                 "article": lambda n: one_seed_call(seed, red, blue)}
+        apps = ["ours", "article"] if seed else ["ours"]
+        for app in apps:
+            calls[app]("warm-up")  # the first call pays for codec and JIT start-up
         for n in range(args.calls):
-            to_connected, to_frame = one_call(server, red, blue, f"bench-{n}-{time.time_ns()}")
-            connected.append(to_connected)
-            frames.append(to_frame)
-            print(f"call {n + 1:>2}: connected {to_connected:6.1f} ms, first frame {to_frame:6.1f} ms",
-                  flush=True)
+            for app in apps if n % 2 == 0 else apps[::-1]:  # alternate who goes first
+                before = cpu_times()
+                to_connected, to_frame = calls[app](n)
+                share = others_share(before, cpu_times())
+                figures[app][0].append(to_connected)
+                figures[app][1].append(to_frame)
+                print(f"call {n + 1:>2} {app:<7}: connected {to_connected:6.1f} ms, first frame {to_frame:6.1f} ms, "
+                      f"other processes {share:4.0%} of the CPUs", flush=True)
         red.close()
         blue.close()
     how = ", relays only (coturn)" if args.relay else ""
-    print(f"\n{args.calls} calls, {args.async_mode}{how}, measured from the second peer's join:")
-    print(summary("-> both connected", connected))
-    print(summary("-> first remote frame on both sides", frames))
+    print(f"\n{args.calls} calls each, {args.async_mode}{how}")
+    print("ours, from the second peer's join:")
+    print(summary("-> both connected", figures["ours"][0]))
+    print(summary("-> first remote frame on both sides", figures["ours"][1]))
+    if seed:
+        print("the article's app, from the start click:")
+        print(summary("-> both connected", figures["article"][0]))
+        print(summary("-> first remote frame on both sides", figures["article"][1]))
+        ratio = statistics.median(figures["ours"][1]) / statistics.median(figures["article"][1])
+        print(f"ratio of the medians to the first remote frame, ours / article's: {ratio:.2f}")
 
 
 if __name__ == "__main__":
