@@ -59,6 +59,13 @@ class HonestCalls:
             n += 1
             time.sleep(self.pace)
 
+    def relay_at_least(self, count, timeout=10):
+        """Keep relaying until `count` relays are in: an attack that a guard ends
+        within moments leaves too few for a percentile, so take those just after it."""
+        deadline = time.monotonic() + timeout
+        while len(self.latencies) < count and not self.problems and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def p99(self):
         ordered = sorted(self.latencies)
         return ordered[max(0, int(0.99 * len(ordered)) - 1)]
