@@ -1,5 +1,6 @@
-"""Take the README's screenshots from the real app: a call, its "Join from a phone"
-box with the room's QR code, and step 3 mid-way.
+"""Take the README's screenshots from the real app: a call with its statistics, its
+"Join from a phone" box with the room's QR code, and step 3 mid-way in English and
+in Chinese (for the Chinese one, a CJK font: on Debian, fonts-wqy-zenhei).
 
 From the checkout, where the media stays on loopback:
     unshare -n sh -c 'ip link set lo up && exec python -m docs.screenshots'
@@ -40,6 +41,9 @@ def main():
         expect_connected(red)
         expect_colour(red, "remote-video", rgb_of("blue"))
         red.screenshot(path=HERE / "call.png")
+        red.locator("#call-stats canvas").scroll_into_view_if_needed()
+        red.wait_for_timeout(4000)  # a few seconds of the chart
+        red.locator("#call-stats").screenshot(path=HERE / "call-statistics.png")
         red.locator("#room-qr svg").wait_for()
         red.locator("section.phone").screenshot(path=HERE / "join-from-a-phone.png")
 
@@ -48,9 +52,15 @@ def main():
         red.evaluate("window.scrollTo(0, 0)")
         red.screenshot(path=HERE / "step-3.png")
 
+        red, _ = open_pair(server, browsers, "/lang/zh?next=/steps/3%3Froom%3Dscreenshot-zh")
+        red.wait_for_selector('#message-log [data-type="candidate"]')
+        red.evaluate("window.scrollTo(0, 0)")
+        red.screenshot(path=HERE / "step-3.zh.png")
+
         for browser in browsers:
             browser.close()
-    print("wrote", ", ".join(str(HERE / name) for name in ("call.png", "join-from-a-phone.png", "step-3.png")))
+    names = ("call.png", "call-statistics.png", "join-from-a-phone.png", "step-3.png", "step-3.zh.png")
+    print("wrote", ", ".join(str(HERE / name) for name in names))
 
 
 if __name__ == "__main__":
