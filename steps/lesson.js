@@ -102,8 +102,9 @@ socket.on('signal', async (message) => {
     socket.emit('signal', { type: 'answer', sdp: answer.sdp });
     status.textContent = 'Answered the offer.';
   } else if (message.type === 'answer') {
-    await setRemoteDescription(message);
+    // Say so before waiting: a 'peer-left' that arrives meanwhile must have the last word.
     status.textContent = 'The other tab answered.';
+    await setRemoteDescription(message);
 // [/step]
 // [step 3+]
   } else if (message.type === 'candidate') {
