@@ -1,5 +1,6 @@
 """What a server process holds, read from /proc: memory and descriptors."""
 
+import contextlib
 import os
 import time
 
@@ -30,6 +31,16 @@ def reset_peak_rss(pid):
 
 def descriptors(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def sockets(pid):
+    """The open sockets among the descriptors: a server's listener and each connection it holds."""
+    folder = f"/proc/{pid}/fd"
+    count = 0
+    for fd in os.listdir(folder):
+        with contextlib.suppress(FileNotFoundError):  # closed while we looked
+            count += os.readlink(f"{folder}/{fd}").startswith("socket:")
+    return count
 
 
 def cpu_seconds(pid):

@@ -6,12 +6,12 @@ loopback), so the counts of one test never meet another's.
 """
 
 import json
-import time
 import uuid
 
 import pytest
 
 from tests.harness.raw_socketio import RawSocketIO, http_get, refused_websocket
+from tests.harness.resources import wait_until
 
 CONNECTIONS, PLACES, JOINS = 8, 4, 12
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
@@ -82,14 +82,6 @@ def test_one_address_holds_a_limited_number_of_connections(server):
     assert RawSocketIO(server.url, source="127.0.7.2").call(1, "join", {"room": room()})["ok"]
     # A connection that closes gives its place back.
     websocket.close()
-    assert wait_for(lambda: handshake(server, "127.0.7.1")[0] == 200, seconds=5)
+    assert wait_until(lambda: handshake(server, "127.0.7.1")[0] == 200, timeout=5)
     # (The polling sessions above end by themselves once they miss their pings.)
 
-
-def wait_for(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False

@@ -2,9 +2,7 @@
 async mode: each attack bounded in count and time, on loopback. The server frees
 what they held, and an honest call in another room carries on meanwhile."""
 
-import contextlib
 import json
-import os
 import socket
 import subprocess
 import time
@@ -17,6 +15,7 @@ import pytest
 import serving
 import serving.tcp
 from tests.harness.raw_socketio import RawPolling, RawSocketIO
+from tests.harness.resources import sockets, wait_until
 from tests.harness.server import server_process
 
 REQUEST_TIMEOUT = 1.0  # short, so that the tests are; the default is serving.HEAD_SECONDS
@@ -29,23 +28,6 @@ def server(request):
     timeouts = ["--request-timeout", str(REQUEST_TIMEOUT), "--idle-timeout", str(IDLE_TIMEOUT)]
     with server_process(request.param, extra_args=timeouts) as started:
         yield started
-
-
-def descriptors(server):
-    """The server's open sockets: its listener and each connection it holds."""
-    folder = f"/proc/{server.pid}/fd"
-    count = 0
-    for fd in os.listdir(folder):
-        with contextlib.suppress(FileNotFoundError):  # closed while we looked
-            count += os.readlink(f"{folder}/{fd}").startswith("socket:")
-    return count
-
-
-def wait_for(condition, timeout, message):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message()
-        time.sleep(0.05)
 
 
 def connect(server):
@@ -68,7 +50,7 @@ def polling_session(server):
 def test_a_refused_long_polling_post_frees_its_connection(server):
     """A POST over the message limit ended its session and then waited forever for a GET
     that never came: 150 of them held 150 descriptors (and greenlets or threads)."""
-    baseline = descriptors(server)
+    baseline = sockets(server.pid)
     for _ in range(50):
         sid = polling_session(server)
         sock = connect(server)
@@ -79,13 +61,13 @@ def test_a_refused_long_polling_post_frees_its_connection(server):
         sock.settimeout(2)
         assert sock.recv(12) == b"HTTP/1.1 400"  # answered at once, not held
         sock.close()  # and the client hangs up without sending the body
-    wait_for(lambda: descriptors(server) <= baseline, ENFORCED_WITHIN + IDLE_TIMEOUT,
-             lambda: f"{descriptors(server) - baseline} connections still held")
+    assert wait_until(lambda: sockets(server.pid) <= baseline, ENFORCED_WITHIN + IDLE_TIMEOUT), (
+        f"{sockets(server.pid) - baseline} connections still held")
 
 
 def test_half_sent_requests_are_closed_at_the_request_timeout(server):
     """Slowloris: heads never finished, or trickled a byte at a time, were held forever."""
-    baseline = descriptors(server)
+    baseline = sockets(server.pid)
     began = time.monotonic()
     halves = []
     for n in range(200):
@@ -109,8 +91,8 @@ def test_half_sent_requests_are_closed_at_the_request_timeout(server):
         answer = read_until_closed(sock)  # closed, and never served half a head:
         assert answer == b"" or answer.startswith(b"HTTP/1.1 400 "), answer
     assert time.monotonic() - began < REQUEST_TIMEOUT + ENFORCED_WITHIN + 1
-    wait_for(lambda: descriptors(server) <= baseline, ENFORCED_WITHIN,
-             lambda: f"{descriptors(server) - baseline} connections still held")
+    assert wait_until(lambda: sockets(server.pid) <= baseline, ENFORCED_WITHIN), (
+        f"{sockets(server.pid) - baseline} connections still held")
 
 
 def test_a_body_that_stops_coming_is_closed_at_the_idle_timeout(server):
