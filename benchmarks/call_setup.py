@@ -76,53 +76,49 @@ WAITING = "() => document.getElementById('status').dataset.state === 'waiting'"
 WAIT_FOR_FRAME = "() => window.__marks && window.__marks.frame && window.__marks.connected"
 
 
-def one_call(server, first_browser, second_browser, room):
-    contexts = [first_browser.new_context(), second_browser.new_context()]
+@contextlib.contextmanager
+def probed_pages(*browsers):
+    """A page in a fresh context of each browser, with the probe in it."""
+    contexts = [browser.new_context() for browser in browsers]
     try:
-        pages = []
         for context in contexts:
             context.add_init_script(PROBE)
-            pages.append(context.new_page())
-        first_page, second_page = pages
-        first_page.goto(f"{server}/call?room={room}")
-        first_page.wait_for_function(WAITING, timeout=15_000, polling=20)
-        second_page.goto(f"{server}/call?room={room}")
-        for page in pages:
-            page.wait_for_function(WAIT_FOR_FRAME, timeout=15_000, polling=100)
-        first, second = (page.evaluate("window.__marks") for page in pages)
-        start = second["join"]
-        return (max(first["connected"], second["connected"]) - start,
-                max(first["frame"], second["frame"]) - start)
+        yield [context.new_page() for context in contexts]
     finally:
         for context in contexts:
             context.close()
+
+
+def times_to_media(pages, start_mark):
+    """Once both pages show the other's first frame: (ms to both connected, to both
+    first frames), from the mark `start_mark` of the last page, which started the call."""
+    for page in pages:
+        page.wait_for_function(WAIT_FOR_FRAME, timeout=15_000, polling=100)
+    marks = [page.evaluate("window.__marks") for page in pages]
+    start = marks[-1][start_mark]
+    return (max(mark["connected"] for mark in marks) - start, max(mark["frame"] for mark in marks) - start)
+
+
+def one_call(server, first_browser, second_browser, room):
+    """Ours: the first page waits, the second joins."""
+    with probed_pages(first_browser, second_browser) as (first_page, second_page):
+        first_page.goto(f"{server}/call?room={room}")
+        first_page.wait_for_function(WAITING, timeout=15_000, polling=20)
+        second_page.goto(f"{server}/call?room={room}")
+        return times_to_media([first_page, second_page], "join")
 
 
 SEED_CONNECTED = "() => document.querySelector('.logger').textContent.includes('信令通道创建成功')"
 
 
 def one_seed_call(seed, offer_browser, answer_browser):
-    """The article's app, as its ABOUT.md says to drive it: (ms to both connected, to both first frames)."""
-    contexts = [answer_browser.new_context(), offer_browser.new_context()]
-    try:
-        pages = []
-        for context in contexts:
-            context.add_init_script(PROBE)
-            pages.append(context.new_page())
-        answer_page, offer_page = pages
+    """The article's app, as its ABOUT.md says to drive it: answer page, offer page, start click."""
+    with probed_pages(answer_browser, offer_browser) as (answer_page, offer_page):
         answer_page.goto(f"{seed}/p2p?type=answer")
         answer_page.wait_for_function(SEED_CONNECTED, timeout=15_000, polling=20)
         offer_page.goto(f"{seed}/p2p?type=offer")
         offer_page.click(".start-button")
-        for page in pages:
-            page.wait_for_function(WAIT_FOR_FRAME, timeout=15_000, polling=100)
-        answer, offer = (page.evaluate("window.__marks") for page in pages)
-        start = offer["start"]
-        return (max(answer["connected"], offer["connected"]) - start,
-                max(answer["frame"], offer["frame"]) - start)
-    finally:
-        for context in contexts:
-            context.close()
+        return times_to_media([answer_page, offer_page], "start")
 
 
 def cpu_times():
