@@ -49,9 +49,12 @@ from signaling.addresses import AddressLimits  # noqa: E402
 def create_app(config=None):
     """The app: the tutorial's pages and the signaling server. `config` overrides
     the defaults of pages.init_app and signaling.DEFAULTS; its INSTANCE_PATH
-    (absolute) replaces Flask's instance folder, instance/ beside this file."""
-    app = Flask(__name__, instance_path=(config or {}).get("INSTANCE_PATH"))
-    app.config.update(config or {})
+    (absolute) replaces Flask's instance folder, instance/ beside this file, and
+    its STATIC_FOLDER the static/ folder (served at /static, and shown by the call page)."""
+    config = config or {}
+    app = Flask(__name__, instance_path=config.get("INSTANCE_PATH"),
+                static_folder=config.get("STATIC_FOLDER", "static"), static_url_path="/static")
+    app.config.update(config)
     pages.init_app(app)
     signaling.init_app(app)
     pages.guard_requests(app)  # last: it wraps the Socket.IO middleware too

@@ -11,9 +11,10 @@ def render_markdown(text):
     return Markup(markdown.markdown(text, extensions=["fenced_code", "codehilite", "tables"]))
 
 
-def javascript_html(code, marked_lines=()):
-    """Code with line numbers; the 1-based `marked_lines` are highlighted."""
-    formatter = HtmlFormatter(cssclass="code", linenos="inline", hl_lines=list(marked_lines))
+def javascript_html(code, marked_lines=(), first_line=1):
+    """Code with line numbers from first_line on; the 1-based `marked_lines`
+    (counted from the code's first line) are highlighted."""
+    formatter = HtmlFormatter(cssclass="code", linenos="inline", linenostart=first_line, hl_lines=list(marked_lines))
     return Markup(highlight(code, JavascriptLexer(), formatter))
 
 

@@ -104,7 +104,7 @@ def call():
     page = render_template(
         "call.html",
         room=request.args["room"],
-        text=tutorial().page_text("call", current_language()),
+        sections=tutorial().sections("call", current_language()),
         rtc_config=ice.rtc_configuration(current_app.config),
         phone_origin=phone_origin(),
         page_on_loopback=phone.is_loopback(request.host),

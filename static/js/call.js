@@ -4,7 +4,8 @@
 // negotiation"), ICE restarts, ICE servers from the server's config (TURN
 // credentials too, minted for this page), and a line saying why a call does not
 // work: the connection doctor (doctor.js), fed with both sides' evidence.
-// Read the step pages first; the page's text explains each addition.
+// Read the step pages first; the page's text explains each addition beside
+// its lines here, between `// [call: NAME]` and `// [/call]` (pages/walkthrough.py).
 // This file keeps the room, the socket and the buttons; negotiation.js keeps
 // the peer connection; call_stats.js shows its statistics while a call is up.
 
@@ -56,6 +57,7 @@ function keepThisRoomInLanguageLinks() {
   }
 }
 
+// [call: private-room]
 // A private room's key lives in the URL fragment, which browsers never send
 // to the server in a request: only people given the link have it.
 function privateRoomKey() {
@@ -68,6 +70,7 @@ function privateRoomKey() {
   }
   return fragment.get('key');
 }
+// [/call]
 
 const key = privateRoomKey();
 keepThisRoomInLanguageLinks();
@@ -244,6 +247,7 @@ async function peerJoined() {
   await negotiation.peerJoined();
 }
 
+// [call: peer-left]
 // The other side hung up or went away: drop the call, keep the room.
 function peerGone() {
   peerHere = false;
@@ -251,7 +255,9 @@ function peerGone() {
   stats.stop();
   setStatus('peer_left');
 }
+// [/call]
 
+// [call: hang-up]
 function hangUp() {
   send({ type: 'bye' });
   socket.emit('leave');
@@ -264,13 +270,17 @@ function hangUp() {
   hangUpButton.disabled = true;
   rejoinButton.hidden = false;
 }
+// [/call]
 
+// [call: rejoin]
 function rejoin() {
   wantToBeInRoom = true;
   rejoinButton.hidden = true;
   join();
 }
+// [/call]
 
+// [call: mute]
 // Muting disables the track: the connection stays up and sends silence or
 // black frames, so nothing needs renegotiating.
 function toggle(kind, button, offLabel, onLabel) {
@@ -280,6 +290,7 @@ function toggle(kind, button, offLabel, onLabel) {
   button.setAttribute('aria-pressed', String(!track.enabled));
   button.textContent = track.enabled ? offLabel : onLabel;
 }
+// [/call]
 
 // Off localhost, plain http:// is no secure context: the browser has no
 // navigator.mediaDevices there at all, and no camera for this page.
@@ -315,6 +326,7 @@ showDiagnosis(); // a configuration that cannot work is known before any call
 // The tests and the console read the current connection here.
 Object.defineProperty(window, 'pc', { get: () => negotiation.pc });
 
+// [call: turn-refresh]
 // TURN credentials expire (--turn-ttl). Halfway through their life, fetch
 // fresh ones, so that a page open for hours can still make its next call or
 // ICE restart through TURN. A failed fetch is tried again a minute later.
@@ -334,6 +346,7 @@ async function refreshIceServers() {
   setTimeout(refreshIceServers, next * 1000);
 }
 if (refreshSeconds > 0) setTimeout(refreshIceServers, refreshSeconds * 1000);
+// [/call]
 
 // Straight to WebSocket: the default starts with HTTP long-polling and then
 // upgrades, and messages sent during the upgrade wait tens of milliseconds.

@@ -49,6 +49,7 @@ export function createNegotiation({
     return pc.remoteDescription !== null && pc.connectionState !== 'closed';
   }
 
+  // [call: ice-restart]
   function watchIce() {
     clearTimeout(iceTimer);
     const state = pc.iceConnectionState;
@@ -60,7 +61,9 @@ export function createNegotiation({
       }, ICE_GRACE_MS);
     }
   }
+  // [/call]
 
+  // [call: faster-start]
   // localDescription holds every candidate gathered so far; later ones trickle.
   function sendLocalDescription() {
     send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp });
@@ -96,6 +99,7 @@ export function createNegotiation({
       // candidate in Chromium, and the call hung at "new" (tests/e2e/test_faults.py).
     };
   }
+  // [/call]
 
   // A peer connection carries one call. When that call ends, the next one
   // starts on a fresh connection that already has our tracks.
@@ -157,6 +161,7 @@ export function createNegotiation({
     }
   }
 
+  // [call: perfect-negotiation]
   async function receiveDescription(description) {
     if (description.type === 'offer' && fromAnotherConnection(description)) {
       // The side that stayed starts every new call itself, so for it this is a
@@ -181,6 +186,7 @@ export function createNegotiation({
       sendLocalDescription();
     }
   }
+  // [/call]
 
   async function receiveCandidate(candidate) {
     if (!pc.remoteDescription) {
@@ -190,6 +196,7 @@ export function createNegotiation({
     }
   }
 
+  // [call: back-in-room]
   // In the room; peerAlreadyThere makes us the newcomer, the polite peer.
   function joinedRoom(peerAlreadyThere) {
     joined = true;
@@ -205,6 +212,7 @@ export function createNegotiation({
   function signalingLost() {
     joined = false;
   }
+  // [/call]
 
   async function peerJoined() {
     peerPresent = true;
@@ -218,11 +226,13 @@ export function createNegotiation({
     } // else: an offer is being made right now and negotiate() will send it
   }
 
+  // [call: call-ends]
   // The other side hung up or went away: drop the call, be ready for the next.
   function peerLeft() {
     peerPresent = false;
     if (pc.remoteDescription || descriptionSent) newPeerConnection();
   }
+  // [/call]
 
   function hangUp() {
     joined = false;
