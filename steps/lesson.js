@@ -98,9 +98,11 @@ socket.on('peer-left', () => {
   status.textContent = 'The other tab left. Reload both tabs to start again.';
 // [/step]
 // [step 6+]
-  // A closed tab may never tell its channel's other end, which would stay
-  // open. Close this connection: its channel closes with it.
-  pc.close();
+  // A connection serves one call. If this one has been in a call, close it:
+  // its channel closes with it (a closed tab may never tell the channel).
+  if (pc.remoteDescription) {
+    pc.close();
+  }
 // [/step]
 // [step 1+]
 });
@@ -118,6 +120,10 @@ socket.on('peer-joined', async () => {
   status.textContent = 'The other tab joined. Sending an offer...';
 // [/step]
 // [step 6+]
+  if (pc.signalingState === 'closed') {
+    status.textContent = 'This tab already had a call, and its connection is closed. Reload this tab to call again.';
+    return;
+  }
   // Before the offer: the offer must carry a section for the channel.
   useChannel(pc.createDataChannel('chat'));
 // [/step]

@@ -156,6 +156,27 @@ def test_step_6_chats_both_ways_over_the_data_channel(server, red_browser, blue_
     expect(caller.locator("#connection-state")).to_have_text("closed")
 
 
+def test_step_6_calls_and_chats_again_once_both_tabs_are_reloaded_one_after_the_other(
+    server, red_browser, blue_browser, open_page, room
+):
+    """What the status line asks for after a call. A connection serves one call, and
+    its data channel cannot carry on with a new tab: the tab that stays says so."""
+    caller, callee = open_two_tabs(open_page, server, room, 6, red_browser, blue_browser)
+    for page in (caller, callee):
+        expect(page.locator("#chat-state")).to_have_text("open", timeout=TIMEOUT)
+    callee.reload()
+    expect_status(caller, "This tab already had a call, and its connection is closed. Reload this tab to call again.")
+    expect(caller.locator("#chat-state")).to_have_text("closed")
+    expect(caller.locator("#connection-state")).to_have_text("closed")
+    expect_status(callee, "The other tab is here")
+    caller.reload()
+    for page in (caller, callee):
+        expect(page.locator("#chat-state")).to_have_text("open", timeout=TIMEOUT)
+    say(caller, "Hello again")
+    expect(callee.locator("#chat-log li")).to_have_text(["Other tab: Hello again"])
+    expect_in_call(caller, callee)
+
+
 def test_each_step_page_runs_the_code_it_shows(server, page, room):
     """The module the page loads is the text the page displays, line for line."""
     for step in STEPS:
