@@ -3,7 +3,8 @@
     steps/
       lesson.js            the browser program, tagged by step (see lesson.py)
       1-connect/           one folder per step: NUMBER-SLUG
-        step.toml          per language: title and a one-line summary
+        step.toml          per language: title and a one-line summary; and
+                           `demo`, the parts of the live demo the step adds
         en.md, zh.md       the step's explanation
       overview.en.md       the overview page
       call.en.md           the call page's text: how to try it, then each addition
@@ -45,6 +46,7 @@ from .regions import RegionError, regions, whole_file
 from .rendering import diff_html, javascript_html, render_markdown
 
 DEFAULT_LANGUAGE = "en"
+DEMO_PARTS = {"chat"}  # what a step.toml's `demo` may name: templates/_chat.html
 CONTENT_SUFFIXES = (".js", ".md", ".toml")  # not an editor's swap or backup files
 STEP_FOLDER = re.compile(r"(\d+)-([a-z0-9-]+)")
 
@@ -69,6 +71,9 @@ class Step:
     slug: str
     folder: Path
     meta: dict
+    # The demo's parts beyond the videos: those this step and every earlier one
+    # add, because the code of later steps still uses them.
+    demo: frozenset = frozenset()
 
     def title(self, language):
         return self._meta(language)["title"]
@@ -172,6 +177,9 @@ class Tutorial:
         steps.sort(key=lambda step: step.number)
         if [step.number for step in steps] != list(range(1, len(steps) + 1)):
             raise ContentError(f"Step folders in {self.root} must be numbered 1, 2, 3... without gaps")
+        demo = frozenset()
+        for step in steps:
+            demo = step.demo = demo | _demo_parts(step)
         return steps
 
     def _load_sections(self):
@@ -219,6 +227,14 @@ def _toml(path):
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ContentError(f"{path.parent.name}/{path.name}: {error}") from None
+
+
+def _demo_parts(step):
+    parts = step.meta.get("demo", [])
+    if not isinstance(parts, list) or not all(isinstance(part, str) and part in DEMO_PARTS for part in parts):
+        raise ContentError(f"{step.folder.name}/step.toml: demo is a list of parts of the live demo, "
+                           f"among: {', '.join(sorted(DEMO_PARTS))}")
+    return frozenset(parts)
 
 
 class LiveTutorial:

@@ -1,4 +1,4 @@
-"""The pages: the overview, the five steps, the finished call, and what they load."""
+"""The pages: the overview, the steps, the finished call, and what they load."""
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 

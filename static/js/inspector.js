@@ -20,9 +20,17 @@
   // ---- The peer connection: its three states, and the descriptions it holds.
   const NativePeerConnection = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends NativePeerConnection {
+    #showStates;
+
     constructor(...args) {
       super(...args);
-      watchPeer(this);
+      this.#showStates = watchPeer(this);
+    }
+
+    // close() fires no state events: show the states it leaves, not the last ones.
+    close() {
+      super.close();
+      this.#showStates();
     }
 
     addTrack(track, ...streams) {
@@ -53,6 +61,7 @@
       pc.addEventListener(event, update);
     }
     update();
+    return update;
   }
 
   // ---- The socket: its state and every message in both directions.
