@@ -6,7 +6,6 @@ import eventlet.wsgi
 
 from .deadlines import HeadDeadline
 from .eventlet_reads import cap_messages_and_yield
-from .graceful import GRACE_SECONDS
 from .tcp import LISTEN_BACKLOG, listening_socket, stop_listening
 from .websocket_mask import apply_mask
 
@@ -19,10 +18,14 @@ class DeadlineProtocol(HeadDeadline, eventlet.wsgi.HttpProtocol):
 
 class DrainingPool(eventlet.GreenPool):
     """The connections. Once the server stops accepting, eventlet waits for them all
-    to end: for GRACE_SECONDS at most here, so that SIGTERM always ends the process."""
+    to end: here, only until the grace period of the stop ends."""
+
+    def __init__(self, size, stop):
+        super().__init__(size)
+        self.stop = stop
 
     def waitall(self):
-        with eventlet.Timeout(GRACE_SECONDS, False):
+        with eventlet.Timeout(self.stop.seconds_left() if self.stop.requested else 0, False):
             super().waitall()
 
 
@@ -57,7 +60,7 @@ def serve_eventlet(app, host, port, certfile, keyfile, idle_timeout, on_sigterm)
     stop = on_sigterm(eventlet.spawn, lambda: stop_listening(plain))
     try:
         eventlet.wsgi.server(HeldListener(listener, stop.done), app, log_output=False,
-                             custom_pool=DrainingPool(MAX_CONNECTIONS), socket_timeout=idle_timeout,
+                             custom_pool=DrainingPool(MAX_CONNECTIONS, stop), socket_timeout=idle_timeout,
                              protocol=DeadlineProtocol)
     except OSError:
         if not stop.requested:

@@ -35,6 +35,7 @@ class GracefulStop:
         self.clients_gone = clients_gone  # () -> whether every Socket.IO client has been sent off
         self.grace = grace
         self.requested = False
+        self.deadline = None  # once requested: when the grace period ends
         self.done = threading.Event()  # made after monkey-patching: green under eventlet and gevent
 
     def install(self):
@@ -44,14 +45,18 @@ class GracefulStop:
         # A signal handler must not block: under eventlet it may run inside the hub.
         if not self.requested:
             self.requested = True
+            self.deadline = time.monotonic() + self.grace
             self.spawn(self._stop)
+
+    def seconds_left(self):
+        """Of the grace period, once a stop is requested."""
+        return max(0.0, self.deadline - time.monotonic())
 
     def _stop(self):
         try:
             self.stop_accepting()
             self.send_clients_away()
-            deadline = time.monotonic() + self.grace
-            while not self.clients_gone() and time.monotonic() < deadline:
+            while not self.clients_gone() and self.seconds_left() > 0:
                 time.sleep(POLL_SECONDS)
         finally:
             self.done.set()
@@ -59,4 +64,4 @@ class GracefulStop:
     def wait(self):
         """After the server's loop has returned: let a stop under way finish."""
         if self.requested:
-            self.done.wait(self.grace + 1)
+            self.done.wait(self.seconds_left())
