@@ -42,7 +42,8 @@ http {{
 """
 
 LISTEN = re.compile(r"^(\s*)listen 80;$", re.MULTILINE)
-SERVERS = re.compile(r"^(\s*)server 127\.0\.0\.1:\d+;\n(?:\s*server 127\.0\.0\.1:\d+;\n)*", re.MULTILINE)
+SERVER = r"^\s*server 127\.0\.0\.1:\d+(?P<parameters>[^;\n]*);\n"
+SERVERS = re.compile(f"{SERVER}(?:{SERVER.replace('?P<parameters>', '?:')})*", re.MULTILINE)
 
 
 def nginx_program():
@@ -54,8 +55,8 @@ def render_site(listen_port, app_ports):
     """deploy/nginx.conf, listening on 127.0.0.1:listen_port, in front of these app ports."""
     text = EXAMPLE.read_text()
     text, listens = LISTEN.subn(rf"\g<1>listen 127.0.0.1:{listen_port};", text)
-    servers = "".join(f"    server 127.0.0.1:{port};\n" for port in app_ports)
-    text, upstreams = SERVERS.subn(lambda _: servers, text)
+    text, upstreams = SERVERS.subn(
+        lambda found: "".join(f"    server 127.0.0.1:{port}{found['parameters']};\n" for port in app_ports), text)
     if (listens, upstreams) != (1, 1):
         raise ValueError(f"{EXAMPLE} no longer has one 'listen 80;' and one block of upstream servers")
     return text
