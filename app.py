@@ -95,7 +95,8 @@ def main(args):
     sys.stdout.flush()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a learner stops it
         serving.serve(app, args.host, args.port, certfile, keyfile,
-                      request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
+                      request_timeout=args.request_timeout, idle_timeout=args.idle_timeout,
+                      send_clients_away=signaling.of(app).namespace.send_everyone_away)
     print("Stopped.", flush=True)
 
 

@@ -40,6 +40,7 @@ class SignalingNamespace(Namespace):
         # leaving the namespace and entering it again must not refill it.
         self._allowances = {}  # Engine.IO session id -> ClientAllowance
         self._session_of = {}  # sid in this namespace -> its Engine.IO session id
+        self.sending_away = False  # this process is stopping: see send_everyone_away
 
     def trigger_event(self, event, *args):
         """Every client event passes here first: unknown events, floods and crashes stop here."""
@@ -145,9 +146,24 @@ class SignalingNamespace(Namespace):
         address = self._place_of.pop(sid, None)
         if address is not None:
             self.addresses.free_room_place(address)
-        for other in remaining:
-            self.emit("peer-left", {}, room=other)
+        if not self.sending_away:
+            for other in remaining:
+                self.emit("peer-left", {}, room=other)
         return room
+
+    def send_everyone_away(self):
+        """This process is stopping (SIGTERM): end every client's connection, so that
+        each reconnects (to another process, or to this one restarted) and joins its
+        room again. Their peers are not told that they left: the call itself is peer
+        to peer and goes on meanwhile."""
+        self.sending_away = True
+        eio = self.server.eio
+        for session_id, session in list(eio.sockets.items()):
+            # Dropped, as if the network had dropped it (abort: no close packet):
+            # python-socketio's client takes a close packet for "do not come back".
+            # Without waiting: serving/graceful.py waits, for a bounded time.
+            session.close(wait=False, abort=True, reason=eio.reason.SERVER_DISCONNECT)
+            eio.sockets.pop(session_id, None)
 
     def _check_rate(self, sid, event):
         allowance = self._allowance(sid)

@@ -9,7 +9,7 @@ import pytest
 
 import signaling
 from app import create_app
-from tests.harness import turn
+from tests.harness import nginx, turn
 from tests.harness.signal_client import Peer
 
 
@@ -58,9 +58,21 @@ def turn_server():
     stopped after the session. Without turnserver: skipped on a laptop, failed
     in CI (where .ci/run installs it)."""
     if not turn.turnserver():
-        message = "coturn's turnserver is not installed (apt-get install coturn, or python tests/run.py --install)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("coturn's turnserver is not installed (apt-get install coturn, or python tests/run.py --install)")
     with turn.coturn() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def nginx_installed():
+    """Tests of the example nginx configuration need nginx. Without it: skipped on
+    a laptop, failed in CI (where .ci/run installs it)."""
+    if not nginx.nginx_program():
+        missing("nginx is not installed (apt-get install nginx, or python tests/run.py --install)")
+
+
+def missing(message):
+    """A program the tests need is missing: skip, or fail in CI."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)

@@ -240,7 +240,14 @@ function join() {
 }
 
 async function peerJoined() {
-  // Back after a signaling outage, the call goes on; a new peer gets called.
+  // Back after a signaling outage (a server restart): a call whose connection
+  // died meanwhile starts over; a live one goes on, and an ICE restart
+  // renegotiates it over the new signaling path, replacing whatever candidates
+  // were lost while the server was away. A new peer gets called.
+  if (negotiation.inCall()) {
+    if (['failed', 'closed'].includes(negotiation.pc.connectionState)) negotiation.peerLeft();
+    else negotiation.pc.restartIce();
+  }
   if (!negotiation.inCall()) setStatus('calling');
   peerHere = true;
   sendReport(); // what we gathered alone, before they came
@@ -318,7 +325,8 @@ negotiation = createNegotiation({
     if (remote) playRemote();
   },
   onConnectionState: showConnectionState,
-  onAnswering: () => setStatus('answering'),
+  // A renegotiation of a live call (an ICE restart) is no new call to answer.
+  onAnswering: () => negotiation.pc.connectionState !== 'connected' && setStatus('answering'),
   onIceCandidateError: recordIceError,
   onPeerConnection: watchConnection,
 });
