@@ -8,6 +8,7 @@ axe-core is a test-only npm package (tests/package.json), installed by
 """
 
 import os
+import re
 import shutil
 from urllib.parse import quote
 
@@ -62,8 +63,7 @@ def in_language(server, language, path):
 
 def audit(page):
     """axe-core's serious and critical violations on this page, as readable lines."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.add_script_tag(path=str(AXE))
+    add_axe(page)
     result = page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
     lines = []
     for violation in result["violations"]:
@@ -190,3 +190,233 @@ def test_the_content_error_page_passes_the_audit(broken_server, browser, open_au
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator("#content-problem")).to_be_visible()
     expect_clean_audit(page)
+
+
+# ---- The keyboard ------------------------------------------------------------
+
+# What a user can operate: the controls that must be reached with Tab and be named.
+CONTROLS = "a[href], button, input, select, textarea, summary, [tabindex]"
+
+# The element Tab just focused, marked with its place in the Tab order, and how
+# its focus shows: the outline (or box-shadow) drawn while it has the keyboard's
+# focus, and the colour behind it. null when the focus left the page's content.
+FOCUSED = r"""(index) => {
+  const element = document.activeElement;
+  if (!element || element === document.body || element === document.documentElement) return null;
+  if (element.dataset.tabStop !== undefined) return { again: true };
+  element.dataset.tabStop = String(index);
+  const style = getComputedStyle(element);
+  let behind = element.parentElement;
+  while (behind && /^(transparent|rgba\(.*, 0\))$/.test(getComputedStyle(behind).backgroundColor)) {
+    behind = behind.parentElement;
+  }
+  return {
+    what: `${element.tagName.toLowerCase()}${element.id ? '#' + element.id : ''} ` +
+      `"${element.textContent.trim().slice(0, 40)}"`
+      .replace(/\s+/g, ' '),
+    focusVisible: element.matches(':focus-visible'),
+    outlineStyle: style.outlineStyle,
+    outlineWidth: parseFloat(style.outlineWidth),
+    outlineColor: style.outlineColor,
+    boxShadow: style.boxShadow,
+    behind: behind ? getComputedStyle(behind).backgroundColor : 'rgb(255, 255, 255)',
+  };
+}"""
+
+# Every control a user could reach that no Tab press reached.
+UNREACHED = f"""() => [...document.querySelectorAll({CONTROLS!r})]
+  .filter((element) => element.tabIndex >= 0 && !element.disabled && !element.closest('[inert]'))
+  .filter((element) => element.tagName !== 'SUMMARY' || element.parentElement.firstElementChild === element)
+  .filter((element) => element.checkVisibility({{ visibilityProperty: true }}))
+  .filter((element) => element.dataset.tabStop === undefined)
+  .map((element) => element.outerHTML.slice(0, 120))"""
+
+# The accessible name of each control Tab reached (axe-core computes it), for
+# those that are controls rather than scrollable panels; with whether it is code.
+NAMES = """() => {
+  axe.setup(document);
+  try {
+    return [...document.querySelectorAll('[data-tab-stop]')]
+      .filter((element) => element.matches('a, button, input, select, textarea, summary'))
+      .map((element) => ({
+        what: element.outerHTML.slice(0, 120),
+        name: axe.commons.text.accessibleText(element).trim(),
+        code: Boolean(element.closest('pre, code, .sequence, .sdp, [translate="no"]')),
+      }));
+  } finally {
+    axe.teardown();
+  }
+}"""
+
+# Three or more English words, two of them not capitalised: prose (as in test_languages).
+ENGLISH_PROSE = re.compile(r"[A-Za-z'’-]+(?:[ ,.:;!?…]+[A-Za-z'’-]+){2,}")
+
+
+def contrast(first, second):
+    """WCAG contrast ratio of two CSS rgb()/rgba() colours (alpha ignored)."""
+
+    def luminance(colour):
+        channels = [int(float(x)) / 255 for x in re.findall(r"[\d.]+", colour)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def focus_problem(stop):
+    """Why this focused control's focus would be hard to see, or None.
+    Visible: an outline at least 2px wide, or a box-shadow, in a colour of 3:1
+    against what is behind it (WCAG 2.4.13's thickness, 1.4.11's contrast)."""
+    if not stop["focusVisible"]:
+        return "does not match :focus-visible after Tab"
+    if stop["outlineStyle"] != "none" and stop["outlineWidth"] >= 2:
+        ratio = contrast(stop["outlineColor"], stop["behind"])
+        return None if ratio >= 3 else f"outline {stop['outlineColor']} on {stop['behind']}: contrast {ratio:.2f}"
+    if stop["boxShadow"] != "none":
+        return None
+    return f"no visible focus: outline {stop['outlineStyle']} {stop['outlineWidth']}px, box-shadow none"
+
+
+def tab_through(page, limit=600):
+    """Press Tab until the focus comes back round to a control it already
+    reached (past the end of the page, it leaves for the browser a moment);
+    return what each press focused."""
+    add_axe(page)
+    stops = []
+    outside = 0
+    for index in range(limit):
+        page.keyboard.press("Tab")
+        stop = page.evaluate(FOCUSED, index)
+        if stop is None:
+            outside += 1
+            assert outside < 3, "Tab left the page and never came back"
+            continue
+        if stop.get("again"):
+            return stops
+        outside = 0
+        stops.append(stop)
+    raise AssertionError(f"Tab never came back round after {limit} presses")
+
+
+def expect_keyboard_friendly(page, language):
+    stops = tab_through(page)
+    assert stops, "Tab reached nothing"
+    unreached = page.evaluate(UNREACHED)
+    assert unreached == [], f"controls that Tab never reached on {page.url}:\n" + "\n".join(unreached)
+    hidden_focus = [f"{stop['what']}: {problem}" for stop in stops if (problem := focus_problem(stop))]
+    assert hidden_focus == [], f"focus hard to see on {page.url}:\n" + "\n".join(hidden_focus)
+    names = page.evaluate(NAMES)
+    unnamed = [name["what"] for name in names if not name["name"]]
+    assert unnamed == [], f"controls without a name on {page.url}:\n" + "\n".join(unnamed)
+    if language != "en":
+        english = [f"{name['name']!r}: {name['what']}" for name in names
+                   if not name["code"] and any(len(re.findall(r"\b[a-z]", run)) >= 2
+                                               for run in ENGLISH_PROSE.findall(name["name"]))]
+        assert english == [], f"controls named in English on a {language} page:\n" + "\n".join(english)
+
+
+def add_axe(page):
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_control_of_the_overview_is_reached_seen_and_named(server, browser, open_audited, language):
+    page = open_audited(browser, in_language(server, language, "/"))
+    expect_keyboard_friendly(page, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("step", STEPS)
+def test_every_control_of_a_step_page_is_reached_seen_and_named(server, browser, open_audited, room, step, language):
+    page = open_audited(browser, in_language(server, language, f"/steps/{step}?room={room}"))
+    started(page)
+    page.locator(".diff summary").click()  # its code panel and copy button too
+    expect_keyboard_friendly(page, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("path", [f"/steps/{LAST_STEP}", "/call"])
+def test_every_control_is_reached_seen_and_named_during_a_call(
+    server, red_browser, blue_browser, open_audited, room, path, language
+):
+    url = in_language(server, language, f"{path}?room={room}")
+    first = open_audited(red_browser, url)
+    started(first)
+    second = open_audited(blue_browser, url)
+    for page in (first, second):
+        expect_connected(page)
+        show_inspector(page)
+    expect_keyboard_friendly(first, language)
+
+
+# ---- The main actions, from the keyboard -------------------------------------
+
+
+def press_on(locator, key):
+    locator.focus()
+    expect(locator).to_be_focused()
+    locator.page.keyboard.press(key)
+
+
+def test_a_step_page_works_from_the_keyboard(server, browser, new_context, room):
+    """Open the second tab, read a payload and an SDP, copy the code, switch language:
+    Enter and Space only."""
+    context = new_context(browser=browser, permissions=["clipboard-read", "clipboard-write"])
+    first = context.new_page()
+    first.goto(in_language(server, "en", f"/steps/{LAST_STEP}?room={room}"))
+    started(first)
+    with first.expect_popup() as popup:
+        press_on(first.locator("#second-tab"), "Enter")
+    expect(popup.value).to_have_url(first.url)  # the same step, in the same room
+    expect(first.locator('#message-log [data-event="peer-joined"]')).to_have_count(1, timeout=TIMEOUT)
+    # A message's payload, in the sequence diagram.
+    offer = first.locator('#message-log [data-event="signal"][data-type="offer"] summary')
+    expect(offer).to_have_count(1, timeout=TIMEOUT)
+    press_on(offer, "Enter")
+    expect(first.locator('#message-log [data-type="offer"] pre')).to_contain_text('"type": "offer"')
+    press_on(offer, "Space")
+    expect(first.locator('#message-log [data-type="offer"] pre')).to_be_hidden()
+    # The SDP panel.
+    press_on(first.locator("#sdp-sent summary"), "Space")
+    expect(first.locator("#sdp-sent .sdp li").first).to_have_text("v=0")
+    # The listing's copy button.
+    press_on(first.locator(".code-section > .copy-bar .copy-code").first, "Space")
+    expect(first.locator(".code-section > .copy-bar .copy-said").first).to_have_text("Copied")
+    assert first.evaluate("navigator.clipboard.readText()") == TUTORIAL.lesson.code(LAST_STEP)
+    # The language switch keeps the page and its room.
+    press_on(first.locator('.languages a[hreflang="zh"]'), "Enter")
+    expect(first.locator("html")).to_have_attribute("lang", "zh")
+    expect(first).to_have_url(re.compile(rf"/steps/{LAST_STEP}\?room={room}$"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_call_works_from_the_keyboard(server, red_browser, blue_browser, open_page, room, language):
+    """Mute, camera off, hang up and join again with Space and Enter; the focus
+    stays on the buttons, whose names say what pressing them does."""
+    say = TUTORIAL.ui(language)
+    url = in_language(server, language, f"/call?room={room}")
+    first = open_page(red_browser, url)
+    second = open_page(blue_browser, url)
+    expect_connected(first)
+    expect_connected(second)
+    mic, camera = first.locator("#toggle-mic"), first.locator("#toggle-camera")
+    press_on(mic, "Space")
+    expect(mic).to_have_accessible_name(say["unmute"])
+    press_on(camera, "Enter")
+    expect(camera).to_have_accessible_name(say["camera_on"])
+    assert first.evaluate("window.pc.getSenders().map((s) => s.track.enabled)") == [False, False]
+    # Its name says the state; a toggle's "pressed" would contradict it ("Unmute, pressed").
+    for button in (mic, camera):
+        expect(button).not_to_have_attribute("aria-pressed", re.compile(".*"))
+    press_on(mic, "Enter")
+    expect(mic).to_have_accessible_name(say["mute"])
+    # Hang up: the focus goes on to "Join again", and from there back to "Hang up".
+    press_on(first.locator("#hang-up"), "Enter")
+    expect(first.locator("#status")).to_have_attribute("data-state", "hung_up")
+    expect(first.locator("#rejoin")).to_be_focused()
+    first.keyboard.press("Enter")
+    expect(first.locator("#hang-up")).to_be_enabled()
+    expect(first.locator("#hang-up")).to_be_focused()
+    expect_connected(first)
