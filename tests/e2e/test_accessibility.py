@@ -145,6 +145,24 @@ def test_the_call_page_passes_the_audit_before_and_during_a_call(
         expect_clean_audit(page)
 
 
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("path", [f"/steps/{LAST_STEP}", "/call"])
+def test_a_live_page_on_a_phone_passes_the_audit_during_a_call(
+    server, red_browser, blue_browser, open_audited, room, path, language
+):
+    """One column, narrow code panels that scroll sideways, wrapped controls."""
+    url = in_language(server, language, f"{path}?room={room}")
+    first = open_audited(red_browser, url, viewport=PHONE)
+    second = open_audited(blue_browser, url, viewport=PHONE)
+    for page in (first, second):
+        expect_connected(page)
+    show_inspector(first)
+    expect_clean_audit(first)
+
+
 @pytest.fixture(scope="module")
 def file_friendly_server():
     """A server that lets a downloaded step, opened from disk (Origin: null), connect."""
