@@ -209,13 +209,17 @@ export function createNegotiation({
   async function peerJoined() {
     peerPresent = true;
     polite = false;
+    // An offer being made right now (the connection made when the last peer
+    // left) goes out when ready, now that peerPresent is true: a second one
+    // would get a second answer, which arrives in 'stable' and fails.
+    if (makingOffer) return;
     // Back after a signaling outage, send only an offer that is waiting; a
     // new peer gets called.
-    if (pc.signalingState === 'have-local-offer' && !makingOffer) {
+    if (pc.signalingState === 'have-local-offer') {
       sendLocalDescription();
     } else if (pc.signalingState === 'stable' && !inCall()) {
       await negotiate();
-    } // else: an offer is being made right now and negotiate() will send it
+    }
   }
 
   // The other side hung up or went away: drop the call, be ready for the next.
