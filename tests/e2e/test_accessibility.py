@@ -243,7 +243,7 @@ FOCUSED = r"""(index) => {
 
 # Every control a user could reach that no Tab press reached.
 UNREACHED = f"""() => [...document.querySelectorAll({CONTROLS!r})]
-  .filter((element) => element.tabIndex >= 0 && !element.disabled && !element.closest('[inert]'))
+  .filter((element) => element.tabIndex >= 0 && !element.matches(':disabled') && !element.closest('[inert]'))
   .filter((element) => element.tagName !== 'SUMMARY' || element.parentElement.firstElementChild === element)
   .filter((element) => element.checkVisibility({{ visibilityProperty: true }}))
   .filter((element) => element.dataset.tabStop === undefined)
