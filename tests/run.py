@@ -9,7 +9,9 @@ the end-to-end tests use the host network.
 requirements-dev.txt and, where apt-get is available (as root), the Debian
 packages of what is missing: chromium when no Chromium is found, coturn (the
 TURN server the TURN tests start) when there is no turnserver, nginx (the proxy in
-front of the app in the tests of deploy/nginx.conf) when there is none.
+front of the app in the tests of deploy/nginx.conf) when there is none, npm when
+there is none; then the test-only Node packages of tests/package.json (axe-core,
+for the accessibility audit) with `npm ci`, into tests/node_modules.
 """
 
 import os
@@ -25,6 +27,7 @@ SYSTEM_PACKAGES = {
     "chromium": ("chromium", "chromium-browser", "google-chrome"),
     "coturn": ("turnserver",),
     "nginx": ("nginx",),
+    "npm": ("npm",),
 }
 
 
@@ -37,6 +40,9 @@ def install():
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=quiet)
+    if shutil.which("npm"):
+        npm = ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+        subprocess.run(npm, cwd=ROOT / "tests", check=True)
 
 
 def can_isolate_network():

@@ -39,6 +39,7 @@ let socket;
 let wantToBeInRoom = true; // false after hang-up, until "Join again"
 let everJoined = false; // a refused join after that is a reconnection, worth retrying
 let peerHere = false; // someone else is in the room: our report has a reader
+let focusHangUpOnJoin = false; // "Join again" was pressed from the keyboard
 
 function setStatus(name, detail = '') {
   status.textContent = `${say.status[name]} ${detail}`.trim();
@@ -228,6 +229,8 @@ function join() {
     }
     everJoined = true;
     hangUpButton.disabled = false;
+    if (focusHangUpOnJoin && document.activeElement === document.body) hangUpButton.focus();
+    focusHangUpOnJoin = false;
     const peerPresent = reply.peers > 0;
     peerHere = peerPresent;
     if (negotiation.inCall()) {
@@ -274,14 +277,18 @@ function hangUp() {
   negotiation.hangUp();
   stats.stop();
   setStatus('hung_up');
+  // A disabled or hidden button loses the focus: a keyboard user's goes on to the other one.
+  const keyboardHere = document.activeElement === hangUpButton;
   hangUpButton.disabled = true;
   rejoinButton.hidden = false;
+  if (keyboardHere) rejoinButton.focus();
 }
 // [/call]
 
 // [call: rejoin]
 function rejoin() {
   wantToBeInRoom = true;
+  focusHangUpOnJoin = document.activeElement === rejoinButton;
   rejoinButton.hidden = true;
   join();
 }
@@ -289,12 +296,13 @@ function rejoin() {
 
 // [call: mute]
 // Muting disables the track: the connection stays up and sends silence or
-// black frames, so nothing needs renegotiating.
+// black frames, so nothing needs renegotiating. The button's label says what
+// pressing it does ("Unmute"), so it is no toggle (aria-pressed) as well: a
+// screen reader would say "Unmute, pressed".
 function toggle(kind, button, offLabel, onLabel) {
   const track = stream.getTracks().find((t) => t.kind === kind);
   if (!track) return;
   track.enabled = !track.enabled;
-  button.setAttribute('aria-pressed', String(!track.enabled));
   button.textContent = track.enabled ? offLabel : onLabel;
 }
 // [/call]

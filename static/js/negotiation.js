@@ -217,13 +217,17 @@ export function createNegotiation({
   async function peerJoined() {
     peerPresent = true;
     polite = false;
+    // An offer being made right now (the connection made when the last peer
+    // left) goes out when ready, now that peerPresent is true: a second one
+    // would get a second answer, which arrives in 'stable' and fails.
+    if (makingOffer) return;
     // Back after a signaling outage, send only an offer that is waiting; a
     // new peer gets called.
-    if (pc.signalingState === 'have-local-offer' && !makingOffer) {
+    if (pc.signalingState === 'have-local-offer') {
       sendLocalDescription();
     } else if (pc.signalingState === 'stable' && !inCall()) {
       await negotiate();
-    } // else: an offer is being made right now and negotiate() will send it
+    }
   }
 
   // [call: call-ends]
