@@ -135,16 +135,17 @@ def unmark(path, region):
 
 
 def test_a_missing_region_is_an_error_that_names_the_file_and_the_region(copy_client, static):
-    unmark(static / "js" / "call.js", "hang-up")
+    call_js = static / "js" / "call.js"
+    marked = call_js.read_text(encoding="utf-8")
+    unmark(call_js, "hang-up")
     response = copy_client.get("/call?room=code")
     assert response.status_code == 500
     problem = html.unescape(response.text)
     assert "static/js/call.js has no region 'hang-up'" in problem
     assert "steps/call.en.md, line" in problem and "// [call: hang-up]" in problem
     # Put back, the page works again.
-    edit(static / "js" / "call.js", "function hangUp() {\n", "// [call: hang-up]\nfunction hangUp() {\n")
-    end = "  rejoinButton.hidden = false;\n}\n"
-    edit(static / "js" / "call.js", end, end + "// [/call]\n")
+    call_js.write_text(marked, encoding="utf-8")
+    bump(call_js)
     assert hang_up_panel(copy_client)["code"].startswith("function hangUp() {")
 
 
