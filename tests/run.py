@@ -8,7 +8,8 @@ the end-to-end tests use the host network.
 --install first installs what the tests need: the Python packages in
 requirements-dev.txt and, where apt-get is available (as root), the Debian
 packages of what is missing: chromium when no Chromium is found, coturn (the
-TURN server the TURN tests start) when there is no turnserver.
+TURN server the TURN tests start) when there is no turnserver, redis-server
+(the message queue and room store of the tests with several processes).
 """
 
 import os
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PACKAGES = {
     "chromium": ("chromium", "chromium-browser", "google-chrome"),
     "coturn": ("turnserver",),
+    "redis-server": ("redis-server",),
 }
 
 
