@@ -14,6 +14,7 @@
 With a message queue (MESSAGE_QUEUE, redis://host:port/db), several processes
 serve one set of rooms; what they share lives in Redis:
 
+    shared.py           what init_app adds then (imported only then)
     queue.py            the message queue: python-socketio's RedisManager, retrying promptly
     store.py            the Redis client, and the refusal while Redis is down
     redis_rooms.py      rooms, changed atomically by Lua scripts
@@ -25,19 +26,16 @@ The app's config may override any of DEFAULTS; everything else is fixed here.
 """
 
 import os
-import uuid
 from dataclasses import dataclass
 
 from flask_socketio import SocketIO
 
-from . import connections, logs, namespace, outbound, processes, queue, store, upstream
+from . import connections, logs, namespace, outbound, upstream
 from .addresses import AddressCounts, AddressLimits
 from .codec import SignalingPacket
 from .namespace import SignalingNamespace
 from .protocol import NAMESPACE
 from .ratelimit import Limits
-from .redis_addresses import RedisAddressCounts
-from .redis_rooms import RedisRoomRegistry
 from .rooms import RoomRegistry
 
 DEFAULTS = {
@@ -65,15 +63,15 @@ class Signaling:
     app: object
     socketio: SocketIO
     namespace: SignalingNamespace
-    redis: object = None  # the Redis client, with a message queue
+    shared: object = None  # with a message queue: shared.Shared
 
     def health(self):
         """(all is well, what /healthz shows): this process and, with a message
         queue, whether Redis answers."""
         report = {"pid": os.getpid(), "async_mode": self.socketio.async_mode}
-        if self.redis is None:
+        if self.shared is None:
             return True, {**report, "message_queue": None}
-        answers = store.answers(self.redis)
+        answers = self.shared.health()
         return answers, {**report, "message_queue": {"redis": "answers" if answers else "unreachable"}}
 
     @property
@@ -109,11 +107,14 @@ def allowed_origins(listed):
 def init_app(app):
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
-    url = app.config["MESSAGE_QUEUE"]
-    shared = {"client_manager": queue.manager(url)} if url else {}
+    shared = None
+    if app.config["MESSAGE_QUEUE"]:
+        from .shared import Shared
+
+        shared = Shared(app.config["MESSAGE_QUEUE"], app.config["ADDRESS_LIMITS"], app.config["MAX_ROOMS"])
     socketio = SocketIO(
         app,
-        **shared,
+        **({"client_manager": shared.manager} if shared else {}),
         async_mode=app.config["ASYNC_MODE"],
         # Pages served by this app, and those of ALLOWED_ORIGINS (never "*").
         cors_allowed_origins=allowed_origins(app.config["ALLOWED_ORIGINS"]),
@@ -124,28 +125,24 @@ def init_app(app):
         # runs each in its own thread or greenlet: cost, and a reordering race.)
         async_handlers=False,
     )
-    logs.limit_rate(namespace.log, upstream.log, connections.log, outbound.log, processes.log)
+    logs.limit_rate(namespace.log, upstream.log, connections.log, outbound.log)
     upstream.end_sessions_on_broken_frames()
     upstream.close_polling_sessions_without_waiting()
     upstream.end_sessions_left_mid_upgrade()
     upstream.cap_simple_websocket_messages(socketio.server.eio)
     socketio.server.eio.max_queued_bytes = app.config["MAX_QUEUED_BYTES"]
     outbound.bound_queues()
-    client = process = None
-    if url:
-        client, process = store.connect(url), uuid.uuid4().hex
-        addresses = RedisAddressCounts(app.config["ADDRESS_LIMITS"], client, process)
-        rooms = RedisRoomRegistry(client, process, max_rooms=app.config["MAX_ROOMS"])
+    if shared:
+        addresses, rooms = shared.addresses, shared.rooms
     else:
         addresses = AddressCounts(app.config["ADDRESS_LIMITS"])
         rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     connections.count_per_address(socketio.server.eio, addresses)
     handler = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"], addresses)
     socketio.on_namespace(handler)
-    if url:
-        beats = processes.Processes(client, process, rooms, addresses, handler)
-        socketio.start_background_task(beats.run, socketio.sleep)
-    app.extensions["signaling"] = Signaling(app, socketio, handler, client)
+    if shared:
+        shared.start(socketio, handler)
+    app.extensions["signaling"] = Signaling(app, socketio, handler, shared)
     return app.extensions["signaling"]
 
 

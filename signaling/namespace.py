@@ -14,7 +14,6 @@ import logging
 from flask import request
 from flask_socketio import Namespace
 
-from . import store
 from .addresses import address_key
 from .codec import TOO_MANY_VALUES, UNREADABLE
 from .protocol import MAX_JSON_VALUES, SignalingError, validate_join, validate_signal
@@ -157,11 +156,13 @@ class SignalingNamespace(Namespace):
     def seats_lost(self, sids):
         """These clients of this process lost their seats while Redis was down
         (someone else took them meanwhile): they are in no room now, and told so."""
+        from .store import UNAVAILABLE  # only with a message queue (it imports redis)
+
         for sid in sids:
             address = self._place_of.pop(sid, None)
             if address is not None:
                 self.addresses.free_room_place(address)
-            lost = SignalingError(store.UNAVAILABLE, "The server lost your place in the room while its room "
+            lost = SignalingError(UNAVAILABLE, "The server lost your place in the room while its room "
                                                      "store (Redis) was down; join again.")
             self._send("error", lost.as_dict(), sid)
 

@@ -5,15 +5,14 @@ under each async mode. Every signal between them crosses Redis."""
 import pytest
 
 import serving
-from tests.harness.server import server_process
+from tests.harness.redis_server import two_app_processes
 
 from .checks import expect_in_call, expect_status
 
 
 @pytest.fixture(scope="module", params=serving.ASYNC_MODES)
 def two_processes(request, redis):
-    args = ("--message-queue", redis.url)
-    with server_process(request.param, extra_args=args) as one, server_process(request.param, extra_args=args) as two:
+    with two_app_processes(request.param, redis.url) as (one, two):
         yield one.url, two.url
 
 

@@ -10,7 +10,11 @@ from pathlib import Path
 
 import redis
 
-from .server import free_port, read_log, stop_process
+from .server import free_port, read_log, server_process, stop_process
+
+# Seconds an app process may take to start next to another one (eventlet's import
+# alone took 2-4 s on a busy 2-core machine); what is tested comes after.
+STARTUP = 60
 
 
 def program():
@@ -63,3 +67,15 @@ def redis_server():
             yield server
         finally:
             server.stop()
+
+
+@contextlib.contextmanager
+def two_app_processes(async_mode, redis_url, *more_args):
+    """Yield two ServerProcesses of the real app sharing this Redis (--message-queue).
+    The Redis is emptied first: processes stopped before leave their counts behind
+    until a survivor notices."""
+    redis.Redis.from_url(redis_url).flushall()
+    args = ("--message-queue", redis_url, *more_args)
+    with server_process(async_mode, extra_args=args, timeout=STARTUP) as one, \
+            server_process(async_mode, extra_args=args, timeout=STARTUP) as two:
+        yield one, two

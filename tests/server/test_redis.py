@@ -18,9 +18,8 @@ import pytest
 
 import serving
 from signaling.processes import ALIVE_SECONDS, HEARTBEAT_SECONDS
-from tests.harness.redis_server import redis_server
+from tests.harness.redis_server import redis_server, two_app_processes
 from tests.harness.resources import wait_until
-from tests.harness.server import server_process
 from tests.harness.signal_client import ANSWER, CANDIDATE, OFFER
 from tests.harness.socketio_client import Listener
 
@@ -33,13 +32,6 @@ def room():
     return f"r-{uuid.uuid4().hex}"
 
 
-@contextlib.contextmanager
-def two_processes(mode, redis_url):
-    args = ("--message-queue", redis_url)
-    with server_process(mode, extra_args=args) as one, server_process(mode, extra_args=args) as two:
-        yield one, two
-
-
 @pytest.fixture(scope="module", params=serving.ASYNC_MODES)
 def mode(request):
     return request.param
@@ -47,7 +39,7 @@ def mode(request):
 
 @pytest.fixture(scope="module")
 def servers(mode, redis):
-    with two_processes(mode, redis.url) as pair:
+    with two_app_processes(mode, redis.url) as pair:
         yield pair
 
 
@@ -128,7 +120,7 @@ def test_three_racing_for_two_seats_on_two_processes_never_make_three(servers, c
 
 
 def test_a_process_killed_with_sigkill_frees_its_seats_and_its_peers_hear_peer_left(mode, redis, connect):
-    with two_processes(mode, redis.url) as (doomed, survivor):
+    with two_app_processes(mode, redis.url) as (doomed, survivor):
         name = room()
         gone, stays = connect(doomed), connect(survivor)
         assert gone.call("join", {"room": name})["ok"]
@@ -154,7 +146,7 @@ def test_healthz_reports_the_process_and_that_redis_answers(servers, mode):
 
 
 def test_a_stopped_redis_is_a_clear_error_and_service_resumes_when_it_is_back(mode, connect):
-    with redis_server() as redis, two_processes(mode, redis.url) as (one, two):
+    with redis_server() as redis, two_app_processes(mode, redis.url) as (one, two):
         name = room()
         caller, callee = connect(one), connect(two)
         assert caller.call("join", {"room": name})["ok"]

@@ -10,18 +10,18 @@ import pytest
 
 import serving
 from tests.harness.raw_socketio import RawSocketIO, http_get
+from tests.harness.redis_server import two_app_processes
 from tests.harness.resources import wait_until
-from tests.harness.server import server_process
 
 CONNECTIONS, PLACES, JOINS = 6, 4, 10
 
 
 @pytest.fixture(scope="module", params=serving.ASYNC_MODES)
 def servers(request, redis):
-    args = ("--message-queue", redis.url, "--per-address-connections", str(CONNECTIONS),
-            "--per-address-rooms", str(PLACES), "--per-address-joins", str(JOINS))
-    with server_process(request.param, extra_args=args) as one, server_process(request.param, extra_args=args) as two:
-        yield one, two
+    limits = ("--per-address-connections", str(CONNECTIONS), "--per-address-rooms", str(PLACES),
+              "--per-address-joins", str(JOINS))
+    with two_app_processes(request.param, redis.url, *limits) as pair:
+        yield pair
 
 
 def room():
