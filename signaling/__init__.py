@@ -82,6 +82,14 @@ class Signaling:
     def addresses(self):
         return self.namespace.addresses
 
+    def retire(self):
+        """Before a clean stop, with a message queue: free this process's seats and
+        counts in Redis now, and tell the peers of its clients `peer-left`, instead of
+        when the other processes notice it is gone (up to 20 s). Its clients should
+        have been moved or disconnected first. Nothing to do without a queue."""
+        if self.shared is not None:
+            self.shared.retire()
+
     def test_client(self, address="127.0.0.1", **kwargs):
         """An in-process client connected to the namespace (Flask-SocketIO's test client),
         coming from this client address."""

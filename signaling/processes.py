@@ -36,6 +36,7 @@ class Processes:
         self.addresses = addresses  # RedisAddressCounts
         self.namespace = namespace  # tells clients, on whichever process they are
         self._listed = False
+        self._retired = False
 
     def run(self, sleep):
         """The background task: a beat, then a look for dead processes, for ever."""
@@ -44,6 +45,8 @@ class Processes:
             sleep(HEARTBEAT_SECONDS)
 
     def tick(self):
+        if self._retired:
+            return
         try:
             newly_listed = self.beat()
             if (newly_listed and self._listed) or self.rooms.out_of_sync or self.addresses.out_of_sync:
@@ -71,11 +74,24 @@ class Processes:
     def free_dead(self):
         listed = self.client.smembers(store.key("processes")) - {self.process}
         for process in listed:
-            if self.client.exists(alive_key(process)):
-                continue
-            self.addresses.reap(process, alive_key(process))
-            told = self.rooms.reap(process, alive_key(process))
-            self.client.srem(store.key("processes"), process)
-            log.warning("process %s stopped saying it is alive: freed its seats, %d peers told peer-left",
-                        process, len(told))
-            self.namespace.peers_gone(told)
+            if not self.client.exists(alive_key(process)):
+                told = self._free(process)
+                log.warning("process %s stopped saying it is alive: freed its seats, %d peers told peer-left",
+                            process, len(told))
+
+    def retire(self):
+        """Leave now (a clean stop): free this process's seats and counts at once,
+        rather than when the others notice that its heartbeat is gone."""
+        self._retired = True
+        self.client.delete(alive_key(self.process))
+        self._free(self.process)
+
+    def _free(self, process):
+        """Free the seats and counts of a process whose heartbeat is gone; tell its
+        clients' peers. Each script checks the heartbeat again: a process that came
+        back meanwhile keeps what it holds."""
+        self.addresses.reap(process, alive_key(process))
+        told = self.rooms.reap(process, alive_key(process))
+        self.client.srem(store.key("processes"), process)
+        self.namespace.peers_gone(told)
+        return told

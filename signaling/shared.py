@@ -16,11 +16,15 @@ class Shared:
         self.addresses = RedisAddressCounts(address_limits, self.client, self.process)
         self.rooms = RedisRoomRegistry(self.client, self.process, max_rooms=max_rooms)
         logs.limit_rate(processes.log)
+        self.processes = None
 
     def start(self, socketio, namespace):
         """Beat, and free the seats of dead processes, in the background."""
-        beats = processes.Processes(self.client, self.process, self.rooms, self.addresses, namespace)
-        socketio.start_background_task(beats.run, socketio.sleep)
+        self.processes = processes.Processes(self.client, self.process, self.rooms, self.addresses, namespace)
+        socketio.start_background_task(self.processes.run, socketio.sleep)
+
+    def retire(self):
+        self.processes.retire()
 
     def health(self):
         return store.answers(self.client)

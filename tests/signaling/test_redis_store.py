@@ -182,3 +182,17 @@ def test_a_leave_that_redis_missed_while_it_hung_is_done_when_it_answers_again(r
     one.processes.tick()
     assert one.told.peer_left == ["b"]
     assert two.rooms.peers_of("b") == []
+
+
+def test_a_process_that_retires_frees_its_seats_at_once_and_stays_out(process):
+    leaving, staying = process("leaving"), process("staying")
+    leaving.rooms.join("a", "r")
+    staying.rooms.join("b", "r")
+    leaving.addresses.open_connection("192.0.2.3")
+
+    leaving.processes.retire()
+    assert leaving.told.peer_left == ["b"]
+    assert staying.rooms.peers_of("b") == [] and staying.addresses.connections("192.0.2.3") == 0
+    leaving.processes.tick()  # no heartbeat after retiring, and nothing written back
+    assert staying.rooms.peers_of("b") == []
+    assert staying.client.smembers(store.key("processes")) == {"staying"}
