@@ -156,14 +156,14 @@ class SignalingNamespace(Namespace):
     def seats_lost(self, sids):
         """These clients of this process lost their seats while Redis was down
         (someone else took them meanwhile): they are in no room now, and told so."""
-        from .store import UNAVAILABLE  # only with a message queue (it imports redis)
+        from .store import UNAVAILABLE  # the Redis side, loaded only with a message queue
 
+        lost = SignalingError(UNAVAILABLE, "The server lost your place in the room while its room store "
+                                           "(Redis) was down; join again.")
         for sid in sids:
             address = self._place_of.pop(sid, None)
             if address is not None:
                 self.addresses.free_room_place(address)
-            lost = SignalingError(UNAVAILABLE, "The server lost your place in the room while its room "
-                                                     "store (Redis) was down; join again.")
             self._send("error", lost.as_dict(), sid)
 
     def _send(self, event, data, sid):
