@@ -74,6 +74,7 @@ def app_config(args):
             "ICE_TRANSPORT_POLICY": args.ice_transport_policy,
             "ALLOWED_ORIGINS": args.allow_origin, "LISTEN_HOST": args.host,
             "ALLOWED_HOSTS": args.allow_host, "PROXY_HOPS": args.proxy, "INSTANCE_PATH": args.instance_path,
+            "MESSAGE_QUEUE": args.message_queue,
             **({"STEPS_DIR": args.steps_dir} if args.steps_dir else {}),
             "ADDRESS_LIMITS": AddressLimits(args.per_address_connections, args.per_address_rooms,
                                             args.per_address_joins)}

@@ -162,3 +162,11 @@ def unchanging_file(text, mimetype):
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     return response.make_conditional(request)
+
+
+@bp.get("/healthz")
+def health():
+    """For a load balancer or a supervisor: this process and, with a message queue,
+    whether Redis answers; 503 when something is wrong."""
+    well, report = current_app.extensions["signaling"].health()
+    return jsonify({"ok": well, **report}), 200 if well else 503, NOT_STORED

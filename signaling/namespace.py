@@ -91,7 +91,7 @@ class SignalingNamespace(Namespace):
             raise SignalingError("too-many-joins", "Too many joins; wait a minute and try again.")
         others = self._join_counted(sid, room, key)
         for other in others:
-            self.emit("peer-joined", {}, room=other)
+            self._send("peer-joined", {}, other)
         # The member already there makes the offer; the newcomer answers.
         role = "callee" if others else "caller"
         return {"ok": True, "role": role, "peers": len(others)}
@@ -132,7 +132,7 @@ class SignalingNamespace(Namespace):
     def on_signal(self, sid, *payload):
         message = validate_signal(_single(payload, "invalid-signal"))
         for peer in self.rooms.peers_of(sid):
-            self.emit("signal", message, room=peer)
+            self._send("signal", message, peer)
 
     def on_disconnect(self, reason=None):
         sid = request.sid
@@ -147,8 +147,7 @@ class SignalingNamespace(Namespace):
         if address is not None:
             self.addresses.free_room_place(address)
         if not self.sending_away:
-            for other in remaining:
-                self.emit("peer-left", {}, room=other)
+            self.peers_gone(remaining)
         return room
 
     def send_everyone_away(self):
@@ -164,6 +163,30 @@ class SignalingNamespace(Namespace):
             # Without waiting: serving/graceful.py waits, for a bounded time.
             session.close(wait=False, abort=True, reason=eio.reason.SERVER_DISCONNECT)
             eio.sockets.pop(session_id, None)
+
+    def peers_gone(self, sids):
+        """Tell these members that the other one in their room left."""
+        for sid in sids:
+            self._send("peer-left", {}, sid)
+
+    def seats_lost(self, sids):
+        """These clients of this process lost their seats while Redis was down
+        (someone else took them meanwhile): they are in no room now, and told so."""
+        from .store import UNAVAILABLE  # the Redis side, loaded only with a message queue
+
+        lost = SignalingError(UNAVAILABLE, "The server lost your place in the room while its room store "
+                                           "(Redis) was down; join again.")
+        for sid in sids:
+            address = self._place_of.pop(sid, None)
+            if address is not None:
+                self.addresses.free_room_place(address)
+            self._send("error", lost.as_dict(), sid)
+
+    def _send(self, event, data, sid):
+        """One event to one client. With a message queue, a client of another process
+        is reached through it; one of this process directly, without a trip to Redis."""
+        local = self.server.manager.is_connected(sid, self.namespace)
+        self.socketio.emit(event, data, to=sid, namespace=self.namespace, ignore_queue=local)
 
     def _check_rate(self, sid, event):
         allowance = self._allowance(sid)
@@ -209,7 +232,7 @@ class SignalingNamespace(Namespace):
         log.info("refused %r from %s: %s", event, sid, refusal.code)
         if isinstance(event, str) and event in ACKED_EVENTS:
             return {"ok": False, "error": refusal.as_dict()}
-        self.emit("error", refusal.as_dict(), room=sid)
+        self._send("error", refusal.as_dict(), sid)
         return None
 
 

@@ -1,6 +1,7 @@
 """The pages a learner opens, through Flask's test client."""
 
 import html
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -329,3 +330,10 @@ def test_files_carry_an_etag_and_an_unchanged_one_is_not_sent_again(client, path
     assert first.status_code == 200 and first.headers["ETag"]
     again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert (again.status_code, again.get_data()) == (304, b"")
+
+
+def test_healthz_names_the_process_and_has_no_queue_to_check_in_one_process(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"ok": True, "pid": os.getpid(), "async_mode": "threading", "message_queue": None}
+    assert response.headers["Cache-Control"] == "no-store"

@@ -7,6 +7,8 @@ drains what the server has sent it so far, as (event, args) pairs.
 
 import pytest
 
+import signaling
+from signaling import NAMESPACE as NS
 from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_REPORTED_CANDIDATES, MAX_REPORTED_ERRORS, MAX_SDP_CHARS
 from tests.harness.signal_client import (
     ANSWER,
@@ -323,3 +325,17 @@ def test_the_last_member_leaving_deletes_the_room(pair, registry):
     assert registry.room_count() == 2
     callee.disconnect()
     assert registry.room_count() == 1
+
+
+def test_a_client_whose_seat_was_lost_while_redis_was_down_is_told_and_its_place_freed(app, connect):
+    """What the processes sharing Redis do for a seat someone else took meanwhile
+    (signaling/processes.py): the store has already dropped it; the client hears why."""
+    peer = connect("192.0.2.50")
+    assert peer.join("lost-seat")["ok"]
+    bound = signaling.of(app)
+    sid = bound.socketio.server.manager.sid_from_eio_sid(peer.client.eio_sid, NS)
+    bound.rooms.leave(sid)
+    bound.namespace.seats_lost([sid])
+    assert peer.received() == [error_event("store-unavailable")]
+    assert bound.addresses.room_places("192.0.2.50") == 0
+    assert peer.join("another")["ok"]
