@@ -236,12 +236,12 @@ function join() {
   });
 }
 
-async function peerJoined() {
+async function peerJoined(news) {
   // Back after a signaling outage, the call goes on; a new peer gets called.
   if (!negotiation.inCall()) setStatus('calling');
   peerHere = true;
   sendReport(); // what we gathered alone, before they came
-  await negotiation.peerJoined();
+  await negotiation.peerJoined({ offerSent: news?.offer_sent === true });
 }
 
 // The other side hung up or went away: drop the call, keep the room.
@@ -302,6 +302,7 @@ negotiation = createNegotiation({
   configuration: config,
   stream,
   send,
+  offerAhead: (offer) => socket.emit('offer-ahead', offer),
   onRemoteStream: (remote) => {
     remoteVideo.srcObject = remote;
     if (remote) playRemote();

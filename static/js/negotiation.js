@@ -19,11 +19,14 @@ function fingerprint(sdp) {
 // onAnswering() runs when an offer arrives and we are about to answer it;
 // onIceCandidateError(event) gets the icecandidateerrors that matter: a STUN or
 // TURN server that refused us, or that could not be reached at all;
-// onPeerConnection(pc) gets each new peer connection, for the page to watch.
+// onPeerConnection(pc) gets each new peer connection, for the page to watch;
+// offerAhead(offer) leaves our offer, made while alone in the room, with the
+// server, which hands it to whoever joins next.
 export function createNegotiation({
   configuration,
   stream,
   send,
+  offerAhead = () => {},
   onRemoteStream,
   onConnectionState,
   onAnswering,
@@ -44,6 +47,8 @@ export function createNegotiation({
   let descriptionSent = false; // until then, our candidates ride inside the SDP
   let negotiationPending = false; // needed while we were out of the room
   let iceTimer;
+  let poolSize = 0; // candidates the connection gathers before it is used
+  let offeredAhead = null; // the connection whose offer the server holds
 
   function inCall() {
     return pc.remoteDescription !== null && pc.connectionState !== 'closed';
@@ -81,9 +86,25 @@ export function createNegotiation({
       makingOffer = true;
       await pc.setLocalDescription();
       if (peerPresent) sendLocalDescription();
+      else leaveOfferAhead();
     } finally {
       makingOffer = false;
     }
+  }
+
+  // Alone in the room: once every candidate is in our offer, leave it with the
+  // server. Whoever joins gets it in the reply to their join, without a trip
+  // through us, and can answer at once.
+  function leaveOfferAhead() {
+    const waiting = pc;
+    const leave = () => {
+      if (waiting !== pc || peerPresent || !joined || offeredAhead === pc) return;
+      if (pc.signalingState !== 'have-local-offer' || pc.iceGatheringState !== 'complete') return;
+      offeredAhead = pc;
+      offerAhead({ type: 'offer', sdp: pc.localDescription.sdp });
+    };
+    leave();
+    waiting.addEventListener('icegatheringstatechange', leave);
   }
 
   function peerConfiguration() {
@@ -91,16 +112,24 @@ export function createNegotiation({
       ...configuration,
       // One transport for audio and video: half the candidates and checks.
       bundlePolicy: 'max-bundle',
-      // No iceCandidatePoolSize: with a pool, a connection made and answered at
-      // once (the other side started over) now and then never gathered a single
-      // candidate in Chromium, and the call hung at "new" (tests/e2e/test_faults.py).
+      iceCandidatePoolSize: poolSize, // fixed for a connection's life
     };
   }
 
   // A peer connection carries one call. When that call ends, the next one
   // starts on a fresh connection that already has our tracks.
-  function newPeerConnection() {
+  // ahead: made before any call needs it (page load, the last call's end). Such
+  // a connection gathers its candidates at once (a pool of one), so the side
+  // that answers starts its connectivity checks the moment it has answered,
+  // instead of gathering then. Not for a connection made and answered at once
+  // (the other side started over): with a pool, Chromium then now and then
+  // never gathered a single candidate, and the call hung at "new"
+  // (tests/e2e/test_faults.py). Nor with STUN or TURN servers: Chromium
+  // reports no icecandidateerror of a pool's gathering, and the doctor needs
+  // those (a TURN server that refused us, one out of reach).
+  function newPeerConnection({ ahead = true } = {}) {
     pc?.close();
+    poolSize = ahead && !configuration.iceServers?.length ? 1 : 0;
     pc = new RTCPeerConnection(peerConfiguration());
     earlyCandidates = [];
     descriptionSent = false;
@@ -162,7 +191,7 @@ export function createNegotiation({
       // The side that stayed starts every new call itself, so for it this is a
       // late offer from a connection the other side has already replaced.
       if (!polite) return;
-      newPeerConnection(); // the other side started over while we were away: so do we
+      newPeerConnection({ ahead: false }); // the other side started over while we were away: so do we
     }
     const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || isSettingRemoteAnswerPending);
     const collision = description.type === 'offer' && !readyForOffer;
@@ -177,8 +206,15 @@ export function createNegotiation({
     }
     if (description.type === 'offer') {
       onAnswering();
-      await pc.setLocalDescription();
-      sendLocalDescription();
+      // The answer goes out before it is applied here: the other side needs it
+      // to finish DTLS, and applying it takes a while. Our candidates follow
+      // it, as they are gathered.
+      const answering = pc;
+      const answer = await answering.createAnswer();
+      if (answering !== pc) return; // the other side left meanwhile
+      send({ type: answer.type, sdp: answer.sdp });
+      descriptionSent = true;
+      await answering.setLocalDescription(answer);
     }
   }
 
@@ -199,16 +235,24 @@ export function createNegotiation({
     // restart, say) that came up while the server was away.
     const offerNow = (!peerPresent && !inCall()) || negotiationPending;
     if (offerNow && pc.signalingState === 'stable') negotiate();
+    // Back in the room alone with an offer made: this server has not got it yet.
+    else if (!peerPresent && pc.signalingState === 'have-local-offer' && !makingOffer) leaveOfferAhead();
   }
 
   // Out of the room until joinedRoom() again; a call in progress carries on.
   function signalingLost() {
     joined = false;
+    offeredAhead = null; // a server that went away forgot it
   }
 
-  async function peerJoined() {
+  // offerSent: the newcomer got the offer we left with the server.
+  async function peerJoined({ offerSent = false } = {}) {
     peerPresent = true;
     polite = false;
+    if (offerSent && offeredAhead === pc && pc.signalingState === 'have-local-offer') {
+      descriptionSent = true;
+      return;
+    }
     // Back after a signaling outage, send only an offer that is waiting; a
     // new peer gets called.
     if (pc.signalingState === 'have-local-offer' && !makingOffer) {
