@@ -8,6 +8,7 @@
 // and may find another. "disconnected" can heal by itself, so give it a moment;
 // "failed" will not.
 const ICE_GRACE_MS = 3000;
+const COMMON_CODECS = ['video/VP8', 'video/rtx', 'audio/opus'];
 
 // Each connection has its own DTLS certificate, named by its fingerprint.
 function fingerprint(sdp) {
@@ -151,8 +152,18 @@ export function createNegotiation({
     reportServerErrors(pc, serversHeard);
     onPeerConnection(pc);
     for (const track of stream.getTracks()) {
-      pc.addTrack(track, stream);
+      preferCommonCodecs(pc.addTrack(track, stream));
     }
+  }
+
+  // Only codecs every WebRTC browser has: VP8 (with its retransmissions) and
+  // Opus. An offer listing all of Chromium's, some forty, is slower to make
+  // and to apply on both sides, and a call uses one video and one audio codec.
+  function preferCommonCodecs(sender) {
+    const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
+    const kind = sender.track.kind;
+    const codecs = RTCRtpReceiver.getCapabilities(kind)?.codecs.filter((c) => COMMON_CODECS.includes(c.mimeType));
+    if (codecs?.length && transceiver?.setCodecPreferences) transceiver.setCodecPreferences(codecs);
   }
 
   // A server's refusal (401, say) is reported at once. "Could not reach" (701)
