@@ -157,6 +157,7 @@ def main():
     videos = {c: write_y4m(folder / f"bench-{c}.y4m", c) for c in ("red", "blue")}
     figures = {"ours": ([], []), "article": ([], [])}
     timelines = {"ours": [], "article": []}
+    contention = {"ours": [], "article": []}  # the share of the CPUs other processes took, per call
     with contextlib.ExitStack() as stack:
         server_args = []
         if args.relay:
@@ -182,6 +183,7 @@ def main():
                 print(f"call {n + 1:>2} {app:<7}: connected {to_connected:6.1f} ms, first frame {to_frame:6.1f} ms, "
                       f"other processes {share:4.0%} of the CPUs", flush=True)
                 timelines[app].append(timeline)
+                contention[app].append(share)
                 if args.verbose:
                     print_call(app, timeline)
         red.close()
@@ -190,6 +192,10 @@ def main():
         print_medians({app: timelines[app] for app in apps})
     how = ", relays only (coturn)" if args.relay else ""
     print(f"\n{args.calls} calls each, {args.async_mode}{how}")
+    for app in apps:
+        shares = contention[app]
+        print(f"other processes took {statistics.median(shares):.0%} of the CPUs during {app} calls (median; "
+              f"{min(shares):.0%}-{max(shares):.0%})")
     print("ours, from the second peer's join:")
     print(summary("-> both connected", figures["ours"][0]))
     print(summary("-> first remote frame on both sides", figures["ours"][1]))
