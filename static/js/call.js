@@ -29,7 +29,6 @@ const stats = createCallStats({
   panel: document.getElementById('call-stats'),
   strings: JSON.parse(document.getElementById('stats-strings').textContent),
 });
-const QR_AT_THE_LATEST_MS = 3000;
 const params = new URLSearchParams(location.search);
 const room = params.get('room');
 
@@ -43,7 +42,6 @@ let peerHere = false; // someone else is in the room: our report has a reader
 function setStatus(name, detail = '') {
   status.textContent = `${say.status[name]} ${detail}`.trim();
   status.dataset.state = name;
-  if (name === 'waiting') showQrOnce();
 }
 
 // The language links were made by the server, which never sees the fragment:
@@ -73,18 +71,9 @@ function privateRoomKey() {
 
 const key = privateRoomKey();
 keepThisRoomInLanguageLinks();
-// The server draws the QR code in Python, tens of milliseconds of its time,
-// and the page then lays it out: ask once this page waits alone, or a few
-// seconds after it opened, never while its call starts.
-let qrAsked = false;
-function showQrOnce() {
-  if (qrAsked) return;
-  qrAsked = true;
-  showRoomQr(document.getElementById('room-qr'), document.getElementById('room-link')).catch((error) => {
-    console.warn('No QR code for this room:', error);
-  });
-}
-setTimeout(showQrOnce, QR_AT_THE_LATEST_MS); // refused, or no call: it still comes
+showRoomQr(document.getElementById('room-qr'), document.getElementById('room-link')).catch((error) => {
+  console.warn('No QR code for this room:', error);
+});
 
 function send(message) {
   socket.emit('signal', message);
