@@ -119,16 +119,16 @@ export function createNegotiation({
 
   // A peer connection carries one call. When that call ends, the next one
   // starts on a fresh connection that already has our tracks.
-  // ahead: made before any call needs it (page load, the last call's end). Such
-  // a connection gathers its candidates at once (a pool of one), so the side
-  // that answers starts its connectivity checks the moment it has answered,
-  // instead of gathering then. Not for a connection made and answered at once
-  // (the other side started over): with a pool, Chromium then now and then
-  // never gathered a single candidate, and the call hung at "new"
-  // (tests/e2e/test_faults.py). Nor with STUN or TURN servers: Chromium
-  // reports no icecandidateerror of a pool's gathering, and the doctor needs
-  // those (a TURN server that refused us, one out of reach).
-  function newPeerConnection({ ahead = true } = {}) {
+  // ahead: the page's first connection, made long before it answers a call.
+  // It gathers its candidates at once (a pool of one), so a newcomer starts its
+  // connectivity checks the moment it has answered, instead of gathering then.
+  // (The side that waits gathers ahead anyway: it makes its offer alone.) Not
+  // for a connection that may be answered at once (the other side started
+  // over): with a pool, Chromium then now and then never gathered a single
+  // candidate, and the call hung at "new" (tests/e2e/test_faults.py). Nor with
+  // STUN or TURN servers: Chromium reports no icecandidateerror of a pool's
+  // gathering, and the doctor needs those (a TURN server that refused us).
+  function newPeerConnection({ ahead = false } = {}) {
     pc?.close();
     poolSize = ahead && !configuration.iceServers?.length ? 1 : 0;
     pc = new RTCPeerConnection(peerConfiguration());
@@ -202,7 +202,7 @@ export function createNegotiation({
       // The side that stayed starts every new call itself, so for it this is a
       // late offer from a connection the other side has already replaced.
       if (!polite) return;
-      newPeerConnection({ ahead: false }); // the other side started over while we were away: so do we
+      newPeerConnection(); // the other side started over while we were away: so do we
     }
     const readyForOffer = !makingOffer && (pc.signalingState === 'stable' || isSettingRemoteAnswerPending);
     const collision = description.type === 'offer' && !readyForOffer;
@@ -292,7 +292,7 @@ export function createNegotiation({
     if (pc.signalingState !== 'closed') pc.setConfiguration(peerConfiguration());
   }
 
-  newPeerConnection();
+  newPeerConnection({ ahead: true });
   return {
     get pc() {
       return pc;
