@@ -16,13 +16,13 @@ from flask_socketio import Namespace
 
 from .addresses import address_key
 from .codec import TOO_MANY_VALUES, UNREADABLE
-from .protocol import MAX_JSON_VALUES, SignalingError, validate_join, validate_signal
+from .protocol import MAX_JSON_VALUES, SignalingError, validate_join, validate_offer_ahead, validate_signal
 from .ratelimit import ClientAllowance
 
 log = logging.getLogger(__name__)
 
-# Events a client may send; each has an on_<event> handler below.
-CLIENT_EVENTS = frozenset({"join", "leave", "signal"})
+# Events a client may send; each has an on_<event> handler below (offer-ahead: on_offer_ahead).
+CLIENT_EVENTS = frozenset({"join", "leave", "signal", "offer-ahead"})
 # Events answered through their acknowledgement rather than an `error` event.
 ACKED_EVENTS = frozenset({"join", "leave"})
 
@@ -41,6 +41,7 @@ class SignalingNamespace(Namespace):
         self._allowances = {}  # Engine.IO session id -> ClientAllowance
         self._session_of = {}  # sid in this namespace -> its Engine.IO session id
         self.sending_away = False  # this process is stopping: see send_everyone_away
+        self._offers_ahead = {}  # sid alone in its room -> the offer it left for the next to join
 
     def trigger_event(self, event, *args):
         """Every client event passes here first: unknown events, floods and crashes stop here."""
@@ -54,10 +55,10 @@ class SignalingNamespace(Namespace):
             if event is TOO_MANY_VALUES:
                 raise SignalingError("too-large", f"A message may hold at most {MAX_JSON_VALUES} JSON values.")
             if not isinstance(event, str) or event not in CLIENT_EVENTS:
-                raise SignalingError("unknown-event", "Events are join, leave and signal.")
+                raise SignalingError("unknown-event", "Events are join, leave, signal and offer-ahead.")
             # Called directly, without the Flask request context that Flask-SocketIO
             # builds for each event: that was a fifth of the server's CPU per relay.
-            return getattr(self, f"on_{event}")(sid, *args[1:])
+            return getattr(self, f"on_{event.replace('-', '_')}")(sid, *args[1:])
         except SignalingError as refusal:
             return self._refuse(sid, event, refusal)
         except Exception as error:  # a bug of ours: one line in the log, a clear word to the client
@@ -90,9 +91,14 @@ class SignalingNamespace(Namespace):
         if not self._allowance(sid).allow_join():
             raise SignalingError("too-many-joins", "Too many joins; wait a minute and try again.")
         others = self._join_counted(sid, room, key)
+        # The member already there makes the offer; the newcomer answers. If it
+        # left its offer here, the newcomer gets it now, as the signal it would
+        # have sent, a trip through that member sooner; and that member is told.
         for other in others:
-            self._send("peer-joined", {}, other)
-        # The member already there makes the offer; the newcomer answers.
+            offer = self._offers_ahead.pop(other, None)
+            if offer is not None:
+                self._send("signal", offer, sid)
+            self._send("peer-joined", {"offer_sent": True} if offer else {}, other)
         role = "callee" if others else "caller"
         return {"ok": True, "role": role, "peers": len(others)}
 
@@ -131,8 +137,25 @@ class SignalingNamespace(Namespace):
 
     def on_signal(self, sid, *payload):
         message = validate_signal(_single(payload, "invalid-signal"))
-        for peer in self.rooms.peers_of(sid):
+        peers = self.rooms.peers_of(sid)
+        if peers:
+            # It talks to a peer now: an offer it left here is stale. (With a message
+            # queue, a newcomer who joined through another process never took it.)
+            self._offers_ahead.pop(sid, None)
+        for peer in peers:
             self._send("signal", message, peer)
+
+    def on_offer_ahead(self, sid, *payload):
+        """Alone in its room, a member leaves the offer for whoever joins next (the
+        latest one counts). Sent once someone has joined, it is dropped: their
+        peer-joined has already asked the member for its offer."""
+        message = validate_offer_ahead(_single(payload, "invalid-signal"))
+        if not self.rooms.peers_of(sid):
+            self._offers_ahead[sid] = message
+
+    def offers_held(self):
+        """How many offers left ahead the server holds (one at most per waiting member)."""
+        return len(self._offers_ahead)
 
     def on_disconnect(self, reason=None):
         sid = request.sid
@@ -143,6 +166,7 @@ class SignalingNamespace(Namespace):
 
     def _depart(self, sid):
         room, remaining = self.rooms.leave(sid)
+        self._offers_ahead.pop(sid, None)
         address = self._place_of.pop(sid, None)
         if address is not None:
             self.addresses.free_room_place(address)

@@ -242,7 +242,7 @@ function join() {
   });
 }
 
-async function peerJoined() {
+async function peerJoined(news) {
   // Back after a signaling outage (a server restart): a call whose connection
   // died meanwhile starts over; a live one goes on, and an ICE restart
   // renegotiates it over the new signaling path, replacing whatever candidates
@@ -254,7 +254,7 @@ async function peerJoined() {
   if (!negotiation.inCall()) setStatus('calling');
   peerHere = true;
   sendReport(); // what we gathered alone, before they came
-  await negotiation.peerJoined();
+  await negotiation.peerJoined({ offerSent: news?.offer_sent === true });
 }
 
 // [call: peer-left]
@@ -328,6 +328,7 @@ negotiation = createNegotiation({
   configuration: config,
   stream,
   send,
+  offerAhead: (offer) => socket.emit('offer-ahead', offer),
   onRemoteStream: (remote) => {
     remoteVideo.srcObject = remote;
     if (remote) playRemote();

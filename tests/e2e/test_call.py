@@ -39,6 +39,27 @@ def test_each_side_sees_and_hears_the_other(server, red_browser, blue_browser, o
     expect_status(red, "In a call")
 
 
+def test_the_waiting_sides_offer_is_left_with_the_server_and_reaches_the_newcomer_as_it_joins(
+    server, red_browser, blue_browser, open_page, room
+):
+    url = f"{server}/call?room={room}"
+    first = open_page(red_browser, url)
+    sent = first.locator("#message-log [data-direction='out']")
+    expect(sent.and_(first.locator("[data-event='offer-ahead']"))).to_have_count(1, timeout=15_000)
+
+    second = open_page(blue_browser, url)
+    expect_connected(first)
+    expect_connected(second)
+    expect_colour(second, "remote-video", RED)
+    # The offer came from the server as the newcomer joined; the waiting side never sent it again.
+    received = second.locator("#message-log [data-direction='in'][data-event='signal']")
+    expect(received.and_(second.locator("[data-type='offer']"))).to_have_count(1)
+    expect(first.locator("#message-log [data-direction='in'][data-event='peer-joined']")).to_have_count(1)
+    offers_sent = first.locator("#message-log [data-direction='out'][data-event='signal'][data-type='offer']")
+    expect(offers_sent).to_have_count(0)
+    expect(first.locator("#sdp-sent .sdp-type")).to_have_text("offer")
+
+
 def test_hang_up_peer_left_and_a_new_call(server, red_browser, blue_browser, open_page, room):
     red, blue = start_call(open_page, server, room, red_browser, blue_browser)
 
