@@ -24,6 +24,39 @@ from tests.harness import server as harness
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+# --- what /proc says of a process ------------------------------------------------
+
+
+def cpu_seconds(pid):
+    """User + system CPU of a whole process (all threads), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def run_queue_seconds(pid):
+    """Time a process's threads spent runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                total += int(stat.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1e9
+
+
+def memory_kib(pid):
+    """{'VmRSS': kib, 'VmHWM': kib} from /proc/<pid>/status."""
+    found = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                found[name] = int(value.split()[0])
+    return found
+
+
 # --- the server under test ----------------------------------------------------
 
 
@@ -44,31 +77,13 @@ class Server:
         self.async_mode, self.port, self.url, self.pid = started.async_mode, started.port, started.url, started.pid
 
     def cpu_seconds(self):
-        """User + system CPU of the whole server process (all threads), from /proc/<pid>/stat."""
-        with open(f"/proc/{self.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return cpu_seconds(self.pid)
 
     def run_queue_seconds(self):
-        """Time the server's threads spent runnable but waiting for a CPU (/proc/<pid>/task/*/schedstat)."""
-        total = 0
-        for task in os.listdir(f"/proc/{self.pid}/task"):
-            try:
-                with open(f"/proc/{self.pid}/task/{task}/schedstat") as stat:
-                    total += int(stat.read().split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-        return total / 1e9
+        return run_queue_seconds(self.pid)
 
     def memory_kib(self):
-        """{'VmRSS': kib, 'VmHWM': kib} from /proc/<pid>/status."""
-        found = {}
-        with open(f"/proc/{self.pid}/status") as status:
-            for line in status:
-                name, _, value = line.partition(":")
-                if name in ("VmRSS", "VmHWM"):
-                    found[name] = int(value.split()[0])
-        return found
+        return memory_kib(self.pid)
 
     def rss_mib(self):
         return self.memory_kib()["VmRSS"] / 1024
@@ -90,12 +105,12 @@ ONE_ADDRESS_FOR_ALL = ("--per-address-connections", "1000000", "--per-address-ro
 
 
 @contextlib.contextmanager
-def measured_server(async_mode, timeout=30, script="app.py", env=None):
+def measured_server(async_mode, timeout=30, script="app.py", env=None, extra_args=()):
     """A Server that may hold many sockets; prints what errors it logged when it stops.
 
     script: app.py, or a wrapper that takes the same arguments (to try a change).
     """
-    with harness.server_process(async_mode, ONE_ADDRESS_FOR_ALL, timeout=timeout, script=script,
+    with harness.server_process(async_mode, (*ONE_ADDRESS_FOR_ALL, *extra_args), timeout=timeout, script=script,
                                 env={**os.environ, **(env or {})}, preexec_fn=raise_nofile_limit) as started:
         server = Server(started)
         try:

@@ -141,7 +141,9 @@ class PairPool:
     """Rooms of two RawClients, both members sending to each other."""
 
     def __init__(self, session, url, meter, compress=0, concurrency=CONNECT_CONCURRENCY):
-        self.session, self.url, self.meter, self.compress = session, url, meter, compress
+        """url: one server, or a list of processes: pair p's `a` on p mod N, its `b` on p + 1 mod N."""
+        self.session, self.meter, self.compress = session, meter, compress
+        self.urls = [url] if isinstance(url, str) else list(url)
         self.concurrency = concurrency
         self.clients = []
         self.failed = 0
@@ -158,8 +160,9 @@ class PairPool:
         async def one(pair):
             room = f"sat{self.run}p{pair}"
             made = []
-            for role in ("a", "b"):
-                client = RawClient(self.session, self.url, self.meter, pair, role, self.compress)
+            for shift, role in enumerate(("a", "b")):
+                url = self.urls[(pair + shift) % len(self.urls)]
+                client = RawClient(self.session, url, self.meter, pair, role, self.compress)
                 async with gate:
                     started = time.monotonic()
                     try:

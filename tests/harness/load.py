@@ -248,7 +248,9 @@ class CallPeer:
 
 class RealisticLoad:
     def __init__(self, url, rooms, spread, room_timeout=30.0):
-        self.url, self.rooms, self.spread, self.room_timeout = url, rooms, spread, room_timeout
+        """url: one server, or a list of processes: room i's caller on i mod N, its callee on i + 1 mod N."""
+        self.urls = [url] if isinstance(url, str) else list(url)
+        self.rooms, self.spread, self.room_timeout = rooms, spread, room_timeout
         self.run = f"{os.getpid() % 10000}t{time.monotonic_ns() % 10**8}"
         self.stats = CallStats(rooms=rooms, clients=2 * rooms)
         self.peers = {}
@@ -270,9 +272,9 @@ class RealisticLoad:
         stage = "caller connects and joins"
         try:
             async with asyncio.timeout(self.room_timeout):
-                await caller.start(self.url)
+                await caller.start(self.urls[index % len(self.urls)])
                 stage = "callee connects and joins"
-                await callee.start(self.url)
+                await callee.start(self.urls[(index + 1) % len(self.urls)])
                 stage = "signaling"
                 await caller.done.wait()
                 await callee.done.wait()
@@ -301,5 +303,5 @@ class RealisticLoad:
 
 
 async def run_realistic(url, rooms, spread, room_timeout=30.0):
-    """K calls against the server at url; returns CallStats."""
+    """K calls against the server at url (or spread over a list of them); returns CallStats."""
     return await RealisticLoad(url, rooms, spread, room_timeout).run_all()

@@ -1,0 +1,92 @@
+"""The server under test as one process in memory, or as N app processes sharing one
+redis-server (`--message-queue`), measured as a whole.
+
+With Redis, the CPU, run-queue wait and memory are those of every app process and of
+redis-server together: a relay that crosses Redis costs the sending process, Redis
+and the receiving process, and all of it is what one relayed message costs. Clients
+are spread so that a room's two peers sit on different processes (the caller on
+process i mod N, the callee on i + 1 mod N): with N = 2 every relay crosses Redis.
+"""
+
+import contextlib
+
+from benchmarks import common
+from tests.harness.redis_server import STARTUP, redis_server
+
+
+def add_arguments(parser):
+    group = parser.add_argument_group("Redis (realistic and saturation)")
+    group.add_argument("--redis", action="store_true",
+                       help="also run each case on app processes sharing a redis-server (--message-queue), "
+                            "and compare its CPU per relayed message with one process in memory")
+    group.add_argument("--processes", type=int, default=1,
+                       help="app processes in the Redis run (default 1; 2 puts a room's peers on different ones)")
+
+
+def setups(args):
+    """(processes, redis) of each run: one process in memory, then the Redis run if asked for."""
+    if args.processes < 1 or (args.processes > 1 and not args.redis):
+        raise SystemExit("--processes N (N > 1) needs --redis: processes share rooms only through Redis")
+    return [(1, False)] + ([(args.processes, True)] if args.redis else [])
+
+
+def label(processes, redis):
+    if not redis:
+        return "1 process, in memory"
+    return f"{processes} process{'es' if processes > 1 else ''} + Redis"
+
+
+class Cluster:
+    """App processes (common.Server) and an optional redis-server, read from /proc as one."""
+
+    def __init__(self, servers, redis_pid=None):
+        self.servers, self.redis_pid = servers, redis_pid
+        first = servers[0]
+        # One process's own figures (TCP_NODELAY, py-spy) are read from the first.
+        self.async_mode, self.port, self.url, self.pid = first.async_mode, first.port, first.url, first.pid
+        self.urls = [server.url for server in servers]
+        self.label = label(len(servers), redis_pid is not None)
+
+    def pids(self):
+        return [server.pid for server in self.servers] + ([self.redis_pid] if self.redis_pid else [])
+
+    def cpu_seconds(self):
+        return sum(common.cpu_seconds(pid) for pid in self.pids())
+
+    def redis_cpu_seconds(self):
+        return common.cpu_seconds(self.redis_pid) if self.redis_pid else 0.0
+
+    def run_queue_seconds(self):
+        return sum(common.run_queue_seconds(pid) for pid in self.pids())
+
+    def memory_kib(self):
+        """VmRSS and VmHWM summed over the processes (the peaks need not coincide)."""
+        total = {"VmRSS": 0, "VmHWM": 0}
+        for pid in self.pids():
+            for name, kib in common.memory_kib(pid).items():
+                total[name] += kib
+        return total
+
+    def rss_mib(self):
+        return self.memory_kib()["VmRSS"] / 1024
+
+
+@contextlib.contextmanager
+def measured_cluster(async_mode, processes=1, redis=False):
+    """Yield a started Cluster; stop every process it started after the block."""
+    with contextlib.ExitStack() as stack:
+        extra, redis_pid, timeout = (), None, 30
+        if redis:
+            store = stack.enter_context(redis_server())
+            extra, redis_pid, timeout = ("--message-queue", store.url), store.process.pid, STARTUP
+        servers = [stack.enter_context(common.measured_server(async_mode, timeout=timeout, extra_args=extra))
+                   for _ in range(processes)]
+        yield Cluster(servers, redis_pid)
+
+
+def redis_overhead(base_us, redis_us, what="relayed message"):
+    """The line comparing CPU per message with Redis against one process in memory."""
+    if not base_us or not redis_us or base_us != base_us or redis_us != redis_us:
+        return f"Redis adds ? % CPU per {what} (no figure to compare)"
+    return (f"Redis adds {100 * (redis_us / base_us - 1):.0f} % CPU per {what} "
+            f"({base_us:.0f} us in memory -> {redis_us:.0f} us with Redis, app processes and redis-server)")
