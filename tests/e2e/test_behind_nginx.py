@@ -17,6 +17,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
+import serving
 from serving.graceful import GRACE_SECONDS
 from tests.harness.media import rgb_of
 from tests.harness.nginx import behind_nginx
@@ -65,11 +66,12 @@ def proxied(nginx_installed):
         yield started
 
 
-@pytest.fixture
-def shared(nginx_installed, redis):
-    """Two processes sharing rooms in Redis, behind two nginx fronts (upstreams in opposite orders)."""
+@pytest.fixture(params=serving.ASYNC_MODES)
+def shared(request, nginx_installed, redis):
+    """Two processes sharing rooms in Redis, behind two nginx fronts (upstreams in
+    opposite orders), under each async mode."""
     redis.client().flushall()
-    with behind_nginx(extra_args=("--message-queue", redis.url), fronts=2) as started:
+    with behind_nginx(request.param, extra_args=("--message-queue", redis.url), fronts=2) as started:
         yield started
 
 
