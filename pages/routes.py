@@ -166,7 +166,8 @@ def unchanging_file(text, mimetype):
 
 @bp.get("/healthz")
 def health():
-    """For a load balancer or a supervisor: this process and, with a message queue,
-    whether Redis answers; 503 when something is wrong."""
+    """For a load balancer or a supervisor: this process, how many Socket.IO
+    clients it holds now and, with a message queue, whether Redis answers; 503
+    when something is wrong."""
     well, report = current_app.extensions["signaling"].health()
     return jsonify({"ok": well, **report}), 200 if well else 503, NOT_STORED

@@ -66,9 +66,9 @@ class Signaling:
     shared: object = None  # with a message queue: shared.Shared
 
     def health(self):
-        """(all is well, what /healthz shows): this process and, with a message
-        queue, whether Redis answers."""
-        report = {"pid": os.getpid(), "async_mode": self.socketio.async_mode}
+        """(all is well, what /healthz shows): this process, how many clients it
+        holds now, and, with a message queue, whether Redis answers."""
+        report = {"pid": os.getpid(), "async_mode": self.socketio.async_mode, "clients": self.namespace.clients()}
         if self.shared is None:
             return True, {**report, "message_queue": None}
         answers = self.shared.health()

@@ -153,6 +153,10 @@ class SignalingNamespace(Namespace):
         if not self.rooms.peers_of(sid):
             self._offers_ahead[sid] = message
 
+    def clients(self):
+        """How many Socket.IO clients this process holds in the namespace now."""
+        return len(self._session_of)
+
     def offers_held(self):
         """How many offers left ahead the server holds (one at most per waiting member)."""
         return len(self._offers_ahead)

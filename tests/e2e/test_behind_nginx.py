@@ -1,29 +1,33 @@
 """The call page behind a real nginx (the shipped deploy/nginx.conf) in front of
 two app processes, in two Chromium instances (red and blue cameras): a call, and
-a rolling restart in the middle of one.
+a rolling restart in the middle of one, with the processes sharing rooms
+through a real Redis and the two pages on different processes.
 
-Today's processes keep their rooms in memory, and nginx's ip_hash sends both
-pages (both from 127.0.0.1) to the same process, so the pages move together
-when it stops. With rooms shared through a message queue, pass its option in
-APP_ARGS (and pages on different processes would each come back to theirs)."""
+Both pages come from 127.0.0.1, and nginx's ip_hash sends one address to one
+process; so the restart test puts two nginx, rendered from the same file, in
+front of the same two processes, the second listing them in the opposite order:
+one address then reaches a different process through each.
+"""
 
 import contextlib
+import json
 import signal
+import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
+import serving
 from serving.graceful import GRACE_SECONDS
 from tests.harness.media import rgb_of
 from tests.harness.nginx import behind_nginx
-from tests.harness.resources import sockets
+from tests.harness.resources import wait_until
 
 from .checks import TIMEOUT, expect_colour, expect_in_call, expect_status
 from .test_call import start_call
 from .test_faults import ICE_UFRAG, expect_video_flowing
 
 RED, BLUE = rgb_of("red"), rgb_of("blue")
-APP_ARGS = ()  # e.g. ("--message-queue", "redis://127.0.0.1:PORT/0") once rooms can live in Redis
 
 # From now on, every state the status line shows, in order, kept for the test.
 RECORD_STATUS = """() => {
@@ -45,9 +49,29 @@ BACK_IN_CALL = """(mark) => {
 }"""
 
 
+def clients(app):
+    """How many Socket.IO clients the process holds now, as its /healthz says."""
+    with urllib.request.urlopen(app.url + "/healthz", timeout=5) as response:
+        return json.load(response)["clients"]
+
+
+def expect_clients(apps, counts):
+    if not wait_until(lambda: [clients(app) for app in apps] == counts, TIMEOUT / 1000):
+        assert [clients(app) for app in apps] == counts
+
+
 @pytest.fixture
 def proxied(nginx_installed):
-    with behind_nginx(extra_args=APP_ARGS) as started:
+    with behind_nginx() as started:
+        yield started
+
+
+@pytest.fixture(params=serving.ASYNC_MODES)
+def shared(request, nginx_installed, redis):
+    """Two processes sharing rooms in Redis, behind two nginx fronts (upstreams in
+    opposite orders), under each async mode."""
+    redis.client().flushall()
+    with behind_nginx(request.param, extra_args=("--message-queue", redis.url), fronts=2) as started:
         yield started
 
 
@@ -57,41 +81,54 @@ def test_a_call_through_nginx(proxied, red_browser, blue_browser, open_page, roo
     expect_colour(blue, "remote-video", RED)
 
 
-def test_a_rolling_restart_keeps_the_call(proxied, red_browser, blue_browser, open_page, room):
-    """Each process in turn is stopped with SIGTERM while it holds the call's
-    signaling, and started again: the media never stops, both pages come back to
-    their room through nginx, and a new call in that room works afterwards."""
+def test_a_rolling_restart_keeps_the_call(shared, red_browser, blue_browser, open_page, room):
+    """Each process in turn is stopped with SIGTERM mid-call and started again:
+    the media never stops, the pages it held reconnect through nginx to the other
+    process and rejoin their room, a page on the other process never leaves the
+    call, and a new call in that room works afterwards."""
     # While a process is down, nginx may answer a reconnection with 502, or the
     # browser see a connection fail; both are expected, and retried.
     open_page.expected_errors.append(r"socket\.io/.*(502|ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE)")
-    red, blue = start_call(open_page, proxied.url, room, red_browser, blue_browser)
+    apps = list(shared.apps)
+    red = open_page(red_browser, f"{shared.proxies[0].url}/call?room={room}")
+    expect_status(red, "Waiting for someone")
+    holds_red = next(app for app in apps if clients(app) == 1)
+    blue = open_page(blue_browser, f"{shared.proxies[1].url}/call?room={room}")
     expect_in_call(red, blue)
+    # The other front sent the same address to the other process: one page each.
+    expect_clients(apps, [1, 1])
     for page in (red, blue):
         page.evaluate(RECORD_STATUS)
-    running = list(proxied.apps)
+
     with contextlib.ExitStack() as restarted:
-        for _ in range(len(running)):
-            # The process that holds the pages' connections (a listener and theirs).
-            holding = max(running, key=lambda app: sockets(app.pid))
+        first = apps.index(holds_red)
+        for stopping, moving in ((first, (red,)), (1 - first, (red, blue))):
+            staying = [page for page in (red, blue) if page not in moving]
             marks = [page.evaluate("window.statusHistory.length") for page in (red, blue)]
             ufrags = [page.evaluate(ICE_UFRAG) for page in (red, blue)]
-            holding.process.send_signal(signal.SIGTERM)
-            assert holding.process.wait(timeout=GRACE_SECONDS + 5) == 0, holding.output()
+            apps[stopping].process.send_signal(signal.SIGTERM)
+            assert apps[stopping].process.wait(timeout=GRACE_SECONDS + 5) == 0, apps[stopping].output()
 
             # It is down: the call is peer to peer, its media keeps flowing.
             expect_video_flowing(red)
             expect_video_flowing(blue)
             for page, mark in zip((red, blue), marks, strict=True):
-                page.wait_for_function(BACK_IN_CALL, arg=mark, timeout=TIMEOUT)
-                expect(page.locator("#socket-state")).to_have_text("connected", timeout=TIMEOUT)
-            # Back together, they renegotiate (an ICE restart) over the new signaling path.
+                if page in moving:  # back, through nginx, on the other process, in its room
+                    page.wait_for_function(BACK_IN_CALL, arg=mark, timeout=TIMEOUT)
+            expect_clients([apps[1 - stopping]], [2])
+            # Back together, both renegotiate (an ICE restart) over the new signaling path.
             for page, ufrag in zip((red, blue), ufrags, strict=True):
                 page.wait_for_function(f"() => window.pc.signalingState === 'stable' && ({ICE_UFRAG})() !== '{ufrag}'",
                                        timeout=TIMEOUT)
+                expect(page.locator("#socket-state")).to_have_text("connected", timeout=TIMEOUT)
+            for page, mark in zip((red, blue), marks, strict=True):
+                if page in staying:  # it never left its call, nor lost its connection
+                    assert page.evaluate("(mark) => window.statusHistory.slice(mark)", mark) == []
             expect_colour(red, "remote-video", BLUE)
             expect_colour(blue, "remote-video", RED)
 
-            running[running.index(holding)] = restarted.enter_context(proxied.restart(holding))
+            apps[stopping] = restarted.enter_context(shared.restart(apps[stopping]))
+            expect_clients(apps, [0, 2] if stopping == 0 else [2, 0])
 
         expect_video_flowing(red)
         # Both are in their room: hang up, join again, and a new call connects.
@@ -99,3 +136,5 @@ def test_a_rolling_restart_keeps_the_call(proxied, red_browser, blue_browser, op
         expect_status(red, "The other person left")
         blue.click("#rejoin")
         expect_in_call(red, blue)
+        expect_colour(red, "remote-video", BLUE)
+        expect_colour(blue, "remote-video", RED)

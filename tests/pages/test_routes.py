@@ -335,5 +335,21 @@ def test_files_carry_an_etag_and_an_unchanged_one_is_not_sent_again(client, path
 def test_healthz_names_the_process_and_has_no_queue_to_check_in_one_process(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"ok": True, "pid": os.getpid(), "async_mode": "threading", "message_queue": None}
+    assert response.get_json() == {"ok": True, "pid": os.getpid(), "async_mode": "threading", "clients": 0,
+                                   "message_queue": None}
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_counts_the_socketio_clients_this_process_holds_now(app, client):
+    def clients():
+        return client.get("/healthz").get_json()["clients"]
+
+    signaling = app.extensions["signaling"]
+    first, second = signaling.test_client(), signaling.test_client()
+    assert clients() == 2
+    first.emit("join", {"room": "healthz-count"}, namespace="/signal")  # in a room or not, a client counts once
+    assert clients() == 2
+    first.disconnect(namespace="/signal")
+    assert clients() == 1
+    second.disconnect(namespace="/signal")
+    assert clients() == 0

@@ -139,10 +139,16 @@ def test_a_process_killed_with_sigkill_frees_its_seats_and_its_peers_hear_peer_l
           f"(heartbeat every {HEARTBEAT_SECONDS} s, alive for {ALIVE_SECONDS} s)")
 
 
-def test_healthz_reports_the_process_and_that_redis_answers(servers, mode):
+def test_healthz_reports_the_process_its_clients_and_that_redis_answers(servers, mode, connect):
+    # Earlier tests' clients have gone, or soon will be.
+    assert wait_until(lambda: all(health(server)[1]["clients"] == 0 for server in servers), 10)
     for server in servers:
-        assert health(server) == (200, {"ok": True, "pid": server.pid, "async_mode": mode,
+        assert health(server) == (200, {"ok": True, "pid": server.pid, "async_mode": mode, "clients": 0,
                                         "message_queue": {"redis": "answers"}})
+    # Clients are counted by the process that holds them, not across the queue.
+    one, two = servers
+    connect(one), connect(one), connect(two)
+    assert [health(server)[1]["clients"] for server in servers] == [2, 1]
 
 
 def test_a_stopped_redis_is_a_clear_error_and_service_resumes_when_it_is_back(mode, connect):
