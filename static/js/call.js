@@ -9,6 +9,7 @@
 // the peer connection; call_stats.js shows its statistics while a call is up.
 
 import { createCallStats } from './call_stats.js';
+import { createMediaControls } from './media_controls.js';
 import { createNegotiation } from './negotiation.js';
 import { STALL_MS, diagnose, noCandidates, report } from './doctor.js';
 import { showRoomQr } from './room_qr.js';
@@ -279,6 +280,7 @@ function toggle(kind, button, offLabel, onLabel) {
   track.enabled = !track.enabled;
   button.setAttribute('aria-pressed', String(!track.enabled));
   button.textContent = track.enabled ? offLabel : onLabel;
+  media.sendState(); // the other side shows it
 }
 
 // Off localhost, plain http:// is no secure context: the browser has no
@@ -297,6 +299,8 @@ try {
   throw error;
 }
 localVideo.srcObject = stream;
+// Screen sharing, the choice of camera, and the states the other side sees.
+const media = createMediaControls(stream);
 document.getElementById('second-tab').href = location.href; // with a private room's key
 negotiation = createNegotiation({
   configuration: config,
@@ -309,7 +313,10 @@ negotiation = createNegotiation({
   onConnectionState: showConnectionState,
   onAnswering: () => setStatus('answering'),
   onIceCandidateError: recordIceError,
-  onPeerConnection: watchConnection,
+  onPeerConnection: (pc) => {
+    watchConnection(pc);
+    media.attach(pc);
+  },
 });
 showDiagnosis(); // a configuration that cannot work is known before any call
 // The tests and the console read the current connection here.
