@@ -211,11 +211,14 @@ export function createNegotiation({
     polite = false;
     // Back after a signaling outage, send only an offer that is waiting; a
     // new peer gets called.
-    if (pc.signalingState === 'have-local-offer' && !makingOffer) {
+    // An offer being made right now goes out when it is ready. (Meanwhile the
+    // state still reads 'stable': a second negotiate() sent a second offer.)
+    if (makingOffer) return;
+    if (pc.signalingState === 'have-local-offer') {
       sendLocalDescription();
     } else if (pc.signalingState === 'stable' && !inCall()) {
       await negotiate();
-    } // else: an offer is being made right now and negotiate() will send it
+    }
   }
 
   // The other side hung up or went away: drop the call, be ready for the next.

@@ -113,6 +113,7 @@ def test_sharing_a_tab_shows_it_to_the_other_side_without_a_new_offer(
     expect_colour(blue, "remote-video", YELLOW)
     expect_colour(red, "local-video", YELLOW)  # the preview shows what goes out
     expect_remote_state(blue, "Sharing screen")
+    assert [page.evaluate(DESCRIPTIONS) for page in (red, blue)] == before
 
     share.click()
     expect(share).to_have_text("Share screen")
