@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from tests.harness.browsers import tab_sharing_args, two_camera_args
 
-from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call, expect_status
+from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call
+from .test_call import call_from
 from .test_languages import expect_no_english_prose
 
 RED, BLUE = (254, 0, 0), (0, 0, 254)
@@ -100,10 +101,7 @@ def test_sharing_a_tab_shows_it_to_the_other_side_without_a_new_offer(
     shared = context.new_page()
     shared.set_content(SHARED_TAB)
     red = context.new_page()
-    red.goto(url)
-    expect_status(red, "Waiting for someone")
-    blue = open_page(blue_browser, url)
-    expect_in_call(red, blue)
+    blue = call_from(red, open_page, url, blue_browser)
     before = [page.evaluate(DESCRIPTIONS) for page in (red, blue)]
     assert before[0]["logged"] == ["out offer", "in answer"] and before[0]["signaling"] == "stable"
     share = red.locator("#share-screen")
@@ -195,6 +193,13 @@ def test_switching_cameras_changes_the_other_sides_picture(server, two_camera_br
     choice.select_option(label="fake_device_2")
     expect_picture(blue, WITHOUT_FIGURE)
     expect_picture(two, WITHOUT_FIGURE, "local-video")
+
+    # Sharing (the fake screen shows the figure) and back: to the camera chosen last.
+    two.click("#share-screen")
+    expect_picture(blue, WITH_FIGURE)
+    two.click("#share-screen")
+    expect_picture(blue, WITHOUT_FIGURE)
+
     choice.select_option(label="fake_device_0")
     expect_picture(blue, WITH_FIGURE)
     expect_remote_state(blue)  # a camera switch is no state worth a badge
