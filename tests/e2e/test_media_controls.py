@@ -204,3 +204,35 @@ def test_switching_cameras_changes_the_other_sides_picture(server, two_camera_br
     expect_picture(blue, WITH_FIGURE)
     expect_remote_state(blue)  # a camera switch is no state worth a badge
     assert [page.evaluate(DESCRIPTIONS) for page in (two, blue)] == before
+
+
+# The browser refuses the capture, as Chrome on a Mac without the system's screen
+# recording permission does (NotReadableError), or as when the person closes the
+# picker (NotAllowedError). Nothing here can make Chromium refuse by itself: with
+# the fake UI it always shares, without it headless it never answers.
+REFUSED_CAPTURE = """
+window.refusal = 'NotReadableError';
+if (window.MediaDevices) {  // secure pages only
+  MediaDevices.prototype.getDisplayMedia = async () => {
+    throw new DOMException('Could not start video source', window.refusal);
+  };
+}
+"""
+
+
+def test_a_refused_screen_capture_is_said_and_the_call_goes_on(server, red_browser, blue_browser, new_context,
+                                                              open_page, room):
+    context = new_context(browser=red_browser)
+    context.add_init_script(REFUSED_CAPTURE)
+    red = context.new_page()
+    blue = call_from(red, open_page, f"{server}/call?room={room}", blue_browser)
+    red.click("#share-screen")
+    expect(red.locator("#media-problem")).to_have_text(
+        "Could not share the screen (NotReadableError: Could not start video source).")
+    expect(red.locator("#share-screen")).to_have_text("Share screen")
+    expect(red.locator("#share-screen")).to_be_enabled()
+    red.evaluate("() => { window.refusal = 'NotAllowedError'; }")
+    red.click("#share-screen")  # the picker closed: no fault, nothing to say
+    expect(red.locator("#media-problem")).to_be_hidden()
+    expect_colour(blue, "remote-video", RED)
+    expect_remote_state(blue)
