@@ -49,9 +49,12 @@ from signaling.addresses import AddressLimits  # noqa: E402
 def create_app(config=None):
     """The app: the tutorial's pages and the signaling server. `config` overrides
     the defaults of pages.init_app and signaling.DEFAULTS; its INSTANCE_PATH
-    (absolute) replaces Flask's instance folder, instance/ beside this file."""
-    app = Flask(__name__, instance_path=(config or {}).get("INSTANCE_PATH"))
-    app.config.update(config or {})
+    (absolute) replaces Flask's instance folder, instance/ beside this file, and
+    its STATIC_FOLDER the static/ folder (served at /static, and shown by the call page)."""
+    config = config or {}
+    app = Flask(__name__, instance_path=config.get("INSTANCE_PATH"),
+                static_folder=config.get("STATIC_FOLDER", "static"), static_url_path="/static")
+    app.config.update(config)
     pages.init_app(app)
     signaling.init_app(app)
     pages.guard_requests(app)  # last: it wraps the Socket.IO middleware too
@@ -71,6 +74,7 @@ def app_config(args):
             "ICE_TRANSPORT_POLICY": args.ice_transport_policy,
             "ALLOWED_ORIGINS": args.allow_origin, "LISTEN_HOST": args.host,
             "ALLOWED_HOSTS": args.allow_host, "PROXY_HOPS": args.proxy, "INSTANCE_PATH": args.instance_path,
+            "MESSAGE_QUEUE": args.message_queue,
             **({"STEPS_DIR": args.steps_dir} if args.steps_dir else {}),
             "ADDRESS_LIMITS": AddressLimits(args.per_address_connections, args.per_address_rooms,
                                             args.per_address_joins)}
@@ -92,7 +96,8 @@ def main(args):
     sys.stdout.flush()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a learner stops it
         serving.serve(app, args.host, args.port, certfile, keyfile,
-                      request_timeout=args.request_timeout, idle_timeout=args.idle_timeout)
+                      request_timeout=args.request_timeout, idle_timeout=args.idle_timeout,
+                      send_clients_away=signaling.of(app).namespace.send_everyone_away)
     print("Stopped.", flush=True)
 
 

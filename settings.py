@@ -84,6 +84,21 @@ def origin(text):
     return text
 
 
+def message_queue(text):
+    """redis://[user:password@]host[:port][/db] (rediss:// over TLS)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("redis", "rediss") or not parts.hostname or \
+            parts.path.strip("/") and not parts.path.strip("/").isdigit() or parts.query:
+        raise ValueError(f"{text!r} is not a Redis URL such as redis://127.0.0.1:6379/0")
+    return text
+
+
 def host(text):
     from pages.hosts import allowed_host
 
@@ -208,6 +223,9 @@ SETTINGS = [
             default_from("signaling.addresses", "AddressLimits.room_places"), positive, metavar="N"),
     Setting("--per-address-joins", "joins a minute from one client address",
             default_from("signaling.addresses", "AddressLimits.joins_per_minute"), positive, metavar="N"),
+    Setting("--message-queue", "a Redis URL, e.g. redis://127.0.0.1:6379/0: this process is one of several "
+            "that share their rooms there (default: one process, rooms in memory)", check=message_queue,
+            env="MESSAGE_QUEUE", metavar="URL"),
     Setting("--https", "serve https and wss with a self-signed certificate, made on first use and kept in the "
             "instance folder (phones and other computers need https for the camera)", False, switch,
             is_switch=True),

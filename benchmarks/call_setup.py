@@ -16,6 +16,11 @@ and the same fake media; each call also prints the share of the CPU that other
 processes took meanwhile, since that is what skews the figures. The ratio printed
 is ours / the article's, of the medians to the first remote frame.
 
+With -v, each call's timeline on both sides (benchmarks/call_timeline.py: page
+ready, camera, socket, join, offer, answer, candidates, ICE, DTLS, the first
+remote frame received, decoded and presented, and each signaling message's trip
+through the server), then the median of each phase, so it shows where the time goes.
+
 Run it where the media stays on loopback (as root, on these machines):
     unshare -n sh -c 'ip link set lo up && exec python -m benchmarks.call_setup --calls 10'
     python -m benchmarks.seed_app --install     # once, before --compare-seed
@@ -30,6 +35,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from benchmarks.call_timeline import PROBE, SIDES, print_call, print_medians, relative
 from benchmarks.common import machine
 from benchmarks.seed_app import running_seed_app
 from serving import ASYNC_MODES
@@ -37,40 +43,6 @@ from tests.harness.browsers import launch_options
 from tests.harness.media import write_y4m
 from tests.harness.server import running_server
 from tests.harness.turn import coturn
-
-# Runs in each page before its own scripts: records wall-clock times (ms since
-# the epoch, comparable across the two browser processes) without changing
-# anything the page does.
-PROBE = """
-(() => {
-  const now = () => performance.timeOrigin + performance.now();
-  const marks = (window.__marks = {});
-  // The article's app starts a call with a click on its start button.
-  document.addEventListener('click', (event) => {
-    if (!marks.start && event.target.closest?.('.start-button')) marks.start = now();
-  }, true);
-  const noteJoin = (data) => {
-    if (!marks.join && typeof data === 'string' && data.includes('"join"')) marks.join = now();
-  };
-  for (const proto of [WebSocket.prototype, XMLHttpRequest.prototype]) {
-    const send = proto.send;
-    proto.send = function (data) { noteJoin(data); return send.call(this, data); };
-  }
-  const Native = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('connectionstatechange', () => {
-        if (this.connectionState === 'connected' && !marks.connected) marks.connected = now();
-      });
-    }
-  };
-  document.addEventListener('DOMContentLoaded', () => {
-    const video = document.getElementById('remote-video');
-    video.requestVideoFrameCallback(() => { marks.frame = now(); });
-  });
-})();
-"""
 
 WAITING = "() => document.getElementById('status').dataset.state === 'waiting'"
 WAIT_FOR_FRAME = "() => window.__marks && window.__marks.frame && window.__marks.connected"
@@ -89,14 +61,31 @@ def probed_pages(*browsers):
             context.close()
 
 
-def times_to_media(pages, start_mark):
+def times_to_media(pages, starter, start_mark):
     """Once both pages show the other's first frame: (ms to both connected, to both
-    first frames), from the mark `start_mark` of the last page, which started the call."""
+    first frames, each side's timeline), from the mark `start_mark` of the page
+    `starter` (its index), which started the call. Pages are given offerer first."""
     for page in pages:
         page.wait_for_function(WAIT_FOR_FRAME, timeout=15_000, polling=100)
     marks = [page.evaluate("window.__marks") for page in pages]
-    start = marks[-1][start_mark]
-    return (max(mark["connected"] for mark in marks) - start, max(mark["frame"] for mark in marks) - start)
+    start = marks[starter][start_mark]
+    timeline = {side: relative(m, start) for side, m in zip(SIDES, marks, strict=True)}
+    add_relay_hops(timeline)
+    return (max(mark["connected"] for mark in marks) - start, max(mark["frame"] for mark in marks) - start, timeline)
+
+
+# Signaling messages from one side to the other: from the sender's send() to
+# the receiver's WebSocket message event (both pages share the clock).
+HOPS = [("join", "answerer", "sent join", "offerer", "received peer-joined"),
+        ("offer", "offerer", "sent offer", "answerer", "received offer"),
+        ("answer", "answerer", "sent answer", "offerer", "received answer")]
+
+
+def add_relay_hops(timeline):
+    for what, sender, sent, receiver, received in HOPS:
+        if sent in timeline[sender] and received in timeline[receiver]:
+            hop = timeline[receiver][received] - timeline[sender][sent]
+            timeline[receiver][f"relay of the {what} (duration)"] = hop
 
 
 def one_call(server, first_browser, second_browser, room):
@@ -105,7 +94,7 @@ def one_call(server, first_browser, second_browser, room):
         first_page.goto(f"{server}/call?room={room}")
         first_page.wait_for_function(WAITING, timeout=15_000, polling=20)
         second_page.goto(f"{server}/call?room={room}")
-        return times_to_media([first_page, second_page], "join")
+        return times_to_media([first_page, second_page], 1, "sent join")
 
 
 SEED_CONNECTED = "() => document.querySelector('.logger').textContent.includes('信令通道创建成功')"
@@ -118,7 +107,7 @@ def one_seed_call(seed, offer_browser, answer_browser):
         answer_page.wait_for_function(SEED_CONNECTED, timeout=15_000, polling=20)
         offer_page.goto(f"{seed}/p2p?type=offer")
         offer_page.click(".start-button")
-        return times_to_media([answer_page, offer_page], "start")
+        return times_to_media([offer_page, answer_page], 0, "start")
 
 
 def cpu_times():
@@ -159,12 +148,16 @@ def main():
     parser.add_argument("--relay", action="store_true", help="through a local coturn, relays only")
     parser.add_argument("--compare-seed", action="store_true",
                         help="alternate with the article's original app and print the ratio")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="each call's timeline on both sides, and the median of each phase")
     args = parser.parse_args()
     print(f"call set-up benchmark: {machine()}", flush=True)
 
     folder = Path(os.environ.get("TMPDIR", "/tmp"))
     videos = {c: write_y4m(folder / f"bench-{c}.y4m", c) for c in ("red", "blue")}
     figures = {"ours": ([], []), "article": ([], [])}
+    timelines = {"ours": [], "article": []}
+    contention = {"ours": [], "article": []}  # the share of the CPUs other processes took, per call
     with contextlib.ExitStack() as stack:
         server_args = []
         if args.relay:
@@ -183,16 +176,26 @@ def main():
         for n in range(args.calls):
             for app in apps if n % 2 == 0 else apps[::-1]:  # alternate who goes first
                 before = cpu_times()
-                to_connected, to_frame = calls[app](n)
+                to_connected, to_frame, timeline = calls[app](n)
                 share = others_share(before, cpu_times())
                 figures[app][0].append(to_connected)
                 figures[app][1].append(to_frame)
                 print(f"call {n + 1:>2} {app:<7}: connected {to_connected:6.1f} ms, first frame {to_frame:6.1f} ms, "
                       f"other processes {share:4.0%} of the CPUs", flush=True)
+                timelines[app].append(timeline)
+                contention[app].append(share)
+                if args.verbose:
+                    print_call(app, timeline)
         red.close()
         blue.close()
+    if args.verbose:
+        print_medians({app: timelines[app] for app in apps})
     how = ", relays only (coturn)" if args.relay else ""
     print(f"\n{args.calls} calls each, {args.async_mode}{how}")
+    for app in apps:
+        shares = contention[app]
+        print(f"other processes took {statistics.median(shares):.0%} of the CPUs during {app} calls (median; "
+              f"{min(shares):.0%}-{max(shares):.0%})")
     print("ours, from the second peer's join:")
     print(summary("-> both connected", figures["ours"][0]))
     print(summary("-> first remote frame on both sides", figures["ours"][1]))

@@ -10,6 +10,8 @@
     phone.py       the room link a phone can open, and its QR code
     content.py     the step folders, page texts and interface strings, reloaded when edited
     lesson.py      "the code as of step N", cut out of steps/lesson.js
+    walkthrough.py a page's text in sections, each naming the code it explains
+    regions.py     the named regions of the browser code that those sections show
     download.py    a step as one HTML file that runs against this server
     rendering.py   Markdown and highlighted code, as HTML
 
@@ -46,7 +48,8 @@ def init_app(app):
     # LAN_URLS: where other devices reach this server (serving.announce.lan_urls);
     # the call page's QR code points there when the page itself is on localhost.
     app.config.setdefault("LAN_URLS", [])
-    app.extensions["tutorial"] = LiveTutorial(app.config["STEPS_DIR"])
+    # The call page shows the browser code it runs: static/js/ (see content.py).
+    app.extensions["tutorial"] = LiveTutorial(app.config["STEPS_DIR"], Path(app.static_folder) / "js")
     app.register_blueprint(bp)
     app.after_request(security.add_headers)
 

@@ -1,4 +1,4 @@
-"""One browser program, five steps: derive "the code as of step N" from steps/lesson.js.
+"""One browser program, step by step: derive "the code as of step N" from steps/lesson.js.
 
 The lesson is written once, with blocks tagged by the steps that contain them:
 
@@ -8,8 +8,8 @@ The lesson is written once, with blocks tagged by the steps that contain them:
     // [/step]       end of the block
 
 Lines outside any block belong to every step. Marker lines themselves are
-dropped. Because every step is cut from the same text, a fix lands in all
-five at once, and the page runs exactly the code it shows.
+dropped. Because every step is cut from the same text, a fix lands in every
+step at once, and the page runs exactly the code it shows.
 """
 
 import difflib

@@ -8,17 +8,25 @@ from pygments.lexers import DiffLexer, JavascriptLexer
 
 
 def render_markdown(text):
-    return Markup(markdown.markdown(text, extensions=["fenced_code", "codehilite", "tables"]))
+    html = markdown.markdown(text, extensions=["fenced_code", "codehilite", "tables"])
+    return Markup(focusable_panels(html, "codehilite"))
 
 
-def javascript_html(code, marked_lines=()):
-    """Code with line numbers; the 1-based `marked_lines` are highlighted."""
-    formatter = HtmlFormatter(cssclass="code", linenos="inline", hl_lines=list(marked_lines))
-    return Markup(highlight(code, JavascriptLexer(), formatter))
+def javascript_html(code, marked_lines=(), first_line=1):
+    """Code with line numbers from first_line on; the 1-based `marked_lines`
+    (counted from the code's first line) are highlighted."""
+    formatter = HtmlFormatter(cssclass="code", linenos="inline", linenostart=first_line, hl_lines=list(marked_lines))
+    return Markup(focusable_panels(highlight(code, JavascriptLexer(), formatter), "code"))
 
 
 def diff_html(diff):
-    return Markup(highlight(diff, DiffLexer(), HtmlFormatter(cssclass="code")))
+    return Markup(focusable_panels(highlight(diff, DiffLexer(), HtmlFormatter(cssclass="code")), "code"))
+
+
+def focusable_panels(html, css_class):
+    """Code panels scroll sideways when a line is long: in the Tab order, a
+    keyboard can scroll them too (with the arrow keys)."""
+    return html.replace(f'<div class="{css_class}">', f'<div class="{css_class}" tabindex="0">')
 
 
 def code_css():

@@ -1,4 +1,4 @@
-"""The pages: the overview, the five steps, the finished call, and what they load."""
+"""The pages: the overview, the steps, the finished call, and what they load."""
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 
@@ -104,7 +104,7 @@ def call():
     page = render_template(
         "call.html",
         room=request.args["room"],
-        text=tutorial().page_text("call", current_language()),
+        sections=tutorial().sections("call", current_language()),
         rtc_config=ice.rtc_configuration(current_app.config),
         phone_origin=phone_origin(),
         page_on_loopback=phone.is_loopback(request.host),
@@ -162,3 +162,11 @@ def unchanging_file(text, mimetype):
     response.headers["Cache-Control"] = "no-cache"
     response.add_etag()
     return response.make_conditional(request)
+
+
+@bp.get("/healthz")
+def health():
+    """For a load balancer or a supervisor: this process and, with a message queue,
+    whether Redis answers; 503 when something is wrong."""
+    well, report = current_app.extensions["signaling"].health()
+    return jsonify({"ok": well, **report}), 200 if well else 503, NOT_STORED

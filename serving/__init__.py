@@ -5,6 +5,7 @@
     threading_server.py   Werkzeug's threaded server, with simple-websocket
     websocket_mask.py     a fast WebSocket unmasking for eventlet
     deadlines.py          timeouts for clients that send too slowly
+    graceful.py           SIGTERM: stop accepting, send the clients elsewhere, exit 0
     eventlet_reads.py     eventlet's WebSocket: a cap on a whole message, a turn for others per frame
     tcp.py                the listening socket's options
     certificate.py        --https: the self-signed certificate, made once and reused
@@ -17,14 +18,20 @@ client frame cost eventlet ~3 ms of Python.
 """
 
 from .deadlines import HEAD_SECONDS, HEADS, IDLE_SECONDS
+from .graceful import GracefulStop
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 
 
-def serve(app, host, port, certfile=None, keyfile=None, request_timeout=HEAD_SECONDS, idle_timeout=IDLE_SECONDS):
-    """Serve until interrupted; with certfile and keyfile, HTTPS and WSS.
-    The timeouts are deadlines.py's HEAD_SECONDS and IDLE_SECONDS."""
-    mode = app.extensions["socketio"].server.eio.async_mode
+def serve(app, host, port, certfile=None, keyfile=None, request_timeout=HEAD_SECONDS, idle_timeout=IDLE_SECONDS,
+          send_clients_away=None):
+    """Serve until interrupted or stopped by SIGTERM (graceful.py); with certfile
+    and keyfile, HTTPS and WSS. The timeouts are deadlines.py's HEAD_SECONDS and
+    IDLE_SECONDS. send_clients_away() closes every Socket.IO client's connection
+    without waiting (signaling's send_everyone_away); the stop then waits for
+    their close packets to go out."""
+    eio = app.extensions["socketio"].server.eio
+    mode = eio.async_mode
     if mode == "eventlet":
         from .eventlet_server import serve_eventlet as run
     elif mode == "gevent":
@@ -32,4 +39,32 @@ def serve(app, host, port, certfile=None, keyfile=None, request_timeout=HEAD_SEC
     else:
         from .threading_server import serve_threading as run
     HEADS.seconds = request_timeout
-    run(app, host, port, certfile, keyfile, idle_timeout)
+    stops = []
+
+    def on_sigterm(spawn, stop_accepting):
+        """Called by the server once it listens: spawn starts a task of its async mode.
+        Returns the GracefulStop, installed."""
+        sent_off = []
+
+        def send_away():
+            sent_off.extend(eio.sockets.values())
+            if send_clients_away:
+                send_clients_away()
+
+        stop = GracefulStop(spawn, stop_accepting, send_away, lambda: all(map(_delivered, sent_off)))
+        stop.install()
+        stops.append(stop)
+        return stop
+
+    run(app, host, port, certfile, keyfile, idle_timeout, on_sigterm)
+    for stop in stops:
+        stop.wait()
+
+
+def _delivered(session):
+    """Whether a closed Engine.IO session is done with: over WebSocket, when its queue
+    holds nothing but the marks (None) that end its writer. A long-polling client gets
+    the close in answer to its pending request, or, if its next one comes after the
+    close, a 400 for a session that no longer exists: it reconnects either way, so
+    it is not waited for."""
+    return not session.upgraded or all(item is None for item in list(session.queue.queue))

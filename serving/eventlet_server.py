@@ -6,7 +6,7 @@ import eventlet.wsgi
 
 from .deadlines import HeadDeadline
 from .eventlet_reads import cap_messages_and_yield
-from .tcp import LISTEN_BACKLOG, listening_socket
+from .tcp import LISTEN_BACKLOG, listening_socket, stop_listening
 from .websocket_mask import apply_mask
 
 MAX_CONNECTIONS = 10_000  # eventlet's default is 1,024
@@ -16,13 +16,52 @@ class DeadlineProtocol(HeadDeadline, eventlet.wsgi.HttpProtocol):
     """eventlet's HTTP protocol, with a deadline on each request's line and headers."""
 
 
-def serve_eventlet(app, host, port, certfile, keyfile, idle_timeout):
+class DrainingPool(eventlet.GreenPool):
+    """The connections. Once the server stops accepting, eventlet waits for them all
+    to end: here, only until the grace period of the stop ends."""
+
+    def __init__(self, size, stop):
+        super().__init__(size)
+        self.stop = stop
+
+    def waitall(self):
+        with eventlet.Timeout(self.stop.seconds_left() if self.stop.requested else 0, False):
+            super().waitall()
+
+
+class HeldListener:
+    """The listener as eventlet's server loop sees it. Once it stops listening, its
+    accept() fails only after the clients have been sent away (`released`): the loop
+    then cuts every WebSocket, which would otherwise never get its close packet."""
+
+    def __init__(self, listener, released):
+        self._listener = listener
+        self._released = released
+
+    def accept(self):
+        try:
+            return self._listener.accept()
+        except OSError:
+            self._released.wait()
+            raise
+
+    def __getattr__(self, name):
+        return getattr(self._listener, name)
+
+
+def serve_eventlet(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
     eventlet.websocket.RFC6455WebSocket._apply_mask = staticmethod(apply_mask)
     cap_messages_and_yield()
-    listener = listening_socket(
+    plain = listener = listening_socket(
         host, port, lambda address, family: eventlet.listen(address, family, backlog=LISTEN_BACKLOG)
     )
     if certfile:
         listener = eventlet.wrap_ssl(listener, certfile=certfile, keyfile=keyfile, server_side=True)
-    eventlet.wsgi.server(listener, app, log_output=False, max_size=MAX_CONNECTIONS,
-                         socket_timeout=idle_timeout, protocol=DeadlineProtocol)
+    stop = on_sigterm(eventlet.spawn, lambda: stop_listening(plain))
+    try:
+        eventlet.wsgi.server(HeldListener(listener, stop.done), app, log_output=False,
+                             custom_pool=DrainingPool(MAX_CONNECTIONS, stop), socket_timeout=idle_timeout,
+                             protocol=DeadlineProtocol)
+    except OSError:
+        if not stop.requested:
+            raise

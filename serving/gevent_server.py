@@ -3,6 +3,7 @@ drives with gevent's own events and selectors."""
 
 import socket
 
+import gevent
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from .deadlines import HEADS
@@ -39,9 +40,10 @@ def bound_socket(address, family):
     return sock
 
 
-def serve_gevent(app, host, port, certfile, keyfile, idle_timeout):
+def serve_gevent(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
     tls = {"certfile": certfile, "keyfile": keyfile} if certfile else {}
     listener = listening_socket(host, port, bound_socket)
     server = WSGIServer(listener, app, log=None, handler_class=DeadlineHandler, **tls)
     server.idle_timeout = idle_timeout
+    on_sigterm(gevent.spawn, server.close)  # closes the listener and ends serve_forever
     server.serve_forever()

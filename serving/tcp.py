@@ -16,3 +16,14 @@ def listening_socket(host, port, make_socket):
 
 def set_nodelay(sock):
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def stop_listening(listener):
+    """New connections are refused from now on, and a thread or greenlet blocked in
+    accept() wakes with an error. (On Linux, shutting down a listening socket stops
+    it listening; the descriptor stays valid for whoever still holds it, unlike
+    close(), whose number the next accepted connection could reuse.)"""
+    try:
+        listener.shutdown(socket.SHUT_RD)
+    except OSError:  # elsewhere (BSD, macOS) a listener cannot be shut down
+        listener.close()

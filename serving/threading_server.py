@@ -1,9 +1,11 @@
 """Werkzeug's threaded server: one thread per connection, WebSocket by simple-websocket."""
 
+import threading
+
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .deadlines import HeadDeadline
-from .tcp import LISTEN_BACKLOG, set_nodelay
+from .tcp import LISTEN_BACKLOG, set_nodelay, stop_listening
 
 
 class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
@@ -20,9 +22,21 @@ class Server(ThreadedWSGIServer):
     request_queue_size = LISTEN_BACKLOG
 
 
-def serve_threading(app, host, port, certfile, keyfile, idle_timeout):
+def serve_threading(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
     ssl_context = (certfile, keyfile) if certfile else None
     server = Server(host, port, app, handler=DeadlineRequestHandler, ssl_context=ssl_context)
     server.idle_timeout = idle_timeout
     set_nodelay(server.socket)
+
+    def stop_accepting():
+        # shutdown() asks the loop to end and waits until it has; stop_listening
+        # refuses new connections meanwhile and wakes the loop at once.
+        in_thread(server.shutdown)
+        stop_listening(server.socket)
+
+    on_sigterm(in_thread, stop_accepting)
     server.serve_forever()
+
+
+def in_thread(task):
+    threading.Thread(target=task, daemon=True).start()

@@ -11,10 +11,21 @@
     outbound.py    each client's outbound queue, bounded
     upstream.py    guards around defects of the libraries below
 
+With a message queue (MESSAGE_QUEUE, redis://host:port/db), several processes
+serve one set of rooms; what they share lives in Redis:
+
+    shared.py           what init_app adds then (imported only then)
+    queue.py            the message queue: python-socketio's RedisManager, retrying promptly
+    store.py            the Redis client, and the refusal while Redis is down
+    redis_rooms.py      rooms, changed atomically by Lua scripts
+    redis_addresses.py  the per-address counts
+    processes.py        heartbeats; the seats of a dead process are freed
+
 `init_app(app)` binds it all to a Flask app, in the style of a Flask extension.
 The app's config may override any of DEFAULTS; everything else is fixed here.
 """
 
+import os
 from dataclasses import dataclass
 
 from flask_socketio import SocketIO
@@ -30,6 +41,9 @@ from .rooms import RoomRegistry
 DEFAULTS = {
     # None: the best async mode installed (eventlet, then threading).
     "ASYNC_MODE": None,
+    # redis://host:port/db: this process is one of several that share rooms there.
+    # None: one process, everything in memory.
+    "MESSAGE_QUEUE": None,
     # Origins other than the app's own that may open a Socket.IO connection.
     "ALLOWED_ORIGINS": [],
     # Limits (README, "Security and limits").
@@ -49,6 +63,16 @@ class Signaling:
     app: object
     socketio: SocketIO
     namespace: SignalingNamespace
+    shared: object = None  # with a message queue: shared.Shared
+
+    def health(self):
+        """(all is well, what /healthz shows): this process and, with a message
+        queue, whether Redis answers."""
+        report = {"pid": os.getpid(), "async_mode": self.socketio.async_mode}
+        if self.shared is None:
+            return True, {**report, "message_queue": None}
+        answers = self.shared.health()
+        return answers, {**report, "message_queue": {"redis": "answers" if answers else "unreachable"}}
 
     @property
     def rooms(self):
@@ -57,6 +81,14 @@ class Signaling:
     @property
     def addresses(self):
         return self.namespace.addresses
+
+    def retire(self):
+        """Before a clean stop, with a message queue: free this process's seats and
+        counts in Redis now, and tell the peers of its clients `peer-left`, instead of
+        when the other processes notice it is gone (up to 20 s). Its clients should
+        have been moved or disconnected first. Nothing to do without a queue."""
+        if self.shared is not None:
+            self.shared.retire()
 
     def test_client(self, address="127.0.0.1", **kwargs):
         """An in-process client connected to the namespace (Flask-SocketIO's test client),
@@ -83,8 +115,14 @@ def allowed_origins(listed):
 def init_app(app):
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
+    shared = None
+    if app.config["MESSAGE_QUEUE"]:
+        from .shared import Shared
+
+        shared = Shared(app.config["MESSAGE_QUEUE"], app.config["ADDRESS_LIMITS"], app.config["MAX_ROOMS"])
     socketio = SocketIO(
         app,
+        **({"client_manager": shared.manager} if shared else {}),
         async_mode=app.config["ASYNC_MODE"],
         # Pages served by this app, and those of ALLOWED_ORIGINS (never "*").
         cors_allowed_origins=allowed_origins(app.config["ALLOWED_ORIGINS"]),
@@ -102,12 +140,17 @@ def init_app(app):
     upstream.cap_simple_websocket_messages(socketio.server.eio)
     socketio.server.eio.max_queued_bytes = app.config["MAX_QUEUED_BYTES"]
     outbound.bound_queues()
-    addresses = AddressCounts(app.config["ADDRESS_LIMITS"])
+    if shared:
+        addresses, rooms = shared.addresses, shared.rooms
+    else:
+        addresses = AddressCounts(app.config["ADDRESS_LIMITS"])
+        rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     connections.count_per_address(socketio.server.eio, addresses)
-    rooms = RoomRegistry(max_rooms=app.config["MAX_ROOMS"])
     handler = SignalingNamespace(NAMESPACE, rooms, app.config["LIMITS"], addresses)
     socketio.on_namespace(handler)
-    app.extensions["signaling"] = Signaling(app, socketio, handler)
+    if shared:
+        shared.start(socketio, handler)
+    app.extensions["signaling"] = Signaling(app, socketio, handler, shared)
     return app.extensions["signaling"]
 
 

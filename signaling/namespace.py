@@ -16,13 +16,13 @@ from flask_socketio import Namespace
 
 from .addresses import address_key
 from .codec import TOO_MANY_VALUES, UNREADABLE
-from .protocol import MAX_JSON_VALUES, SignalingError, validate_join, validate_signal
+from .protocol import MAX_JSON_VALUES, SignalingError, validate_join, validate_offer_ahead, validate_signal
 from .ratelimit import ClientAllowance
 
 log = logging.getLogger(__name__)
 
-# Events a client may send; each has an on_<event> handler below.
-CLIENT_EVENTS = frozenset({"join", "leave", "signal"})
+# Events a client may send; each has an on_<event> handler below (offer-ahead: on_offer_ahead).
+CLIENT_EVENTS = frozenset({"join", "leave", "signal", "offer-ahead"})
 # Events answered through their acknowledgement rather than an `error` event.
 ACKED_EVENTS = frozenset({"join", "leave"})
 
@@ -40,6 +40,8 @@ class SignalingNamespace(Namespace):
         # leaving the namespace and entering it again must not refill it.
         self._allowances = {}  # Engine.IO session id -> ClientAllowance
         self._session_of = {}  # sid in this namespace -> its Engine.IO session id
+        self.sending_away = False  # this process is stopping: see send_everyone_away
+        self._offers_ahead = {}  # sid alone in its room -> the offer it left for the next to join
 
     def trigger_event(self, event, *args):
         """Every client event passes here first: unknown events, floods and crashes stop here."""
@@ -53,10 +55,10 @@ class SignalingNamespace(Namespace):
             if event is TOO_MANY_VALUES:
                 raise SignalingError("too-large", f"A message may hold at most {MAX_JSON_VALUES} JSON values.")
             if not isinstance(event, str) or event not in CLIENT_EVENTS:
-                raise SignalingError("unknown-event", "Events are join, leave and signal.")
+                raise SignalingError("unknown-event", "Events are join, leave, signal and offer-ahead.")
             # Called directly, without the Flask request context that Flask-SocketIO
             # builds for each event: that was a fifth of the server's CPU per relay.
-            return getattr(self, f"on_{event}")(sid, *args[1:])
+            return getattr(self, f"on_{event.replace('-', '_')}")(sid, *args[1:])
         except SignalingError as refusal:
             return self._refuse(sid, event, refusal)
         except Exception as error:  # a bug of ours: one line in the log, a clear word to the client
@@ -89,9 +91,14 @@ class SignalingNamespace(Namespace):
         if not self._allowance(sid).allow_join():
             raise SignalingError("too-many-joins", "Too many joins; wait a minute and try again.")
         others = self._join_counted(sid, room, key)
+        # The member already there makes the offer; the newcomer answers. If it
+        # left its offer here, the newcomer gets it now, as the signal it would
+        # have sent, a trip through that member sooner; and that member is told.
         for other in others:
-            self.emit("peer-joined", {}, room=other)
-        # The member already there makes the offer; the newcomer answers.
+            offer = self._offers_ahead.pop(other, None)
+            if offer is not None:
+                self._send("signal", offer, sid)
+            self._send("peer-joined", {"offer_sent": True} if offer else {}, other)
         role = "callee" if others else "caller"
         return {"ok": True, "role": role, "peers": len(others)}
 
@@ -130,8 +137,25 @@ class SignalingNamespace(Namespace):
 
     def on_signal(self, sid, *payload):
         message = validate_signal(_single(payload, "invalid-signal"))
-        for peer in self.rooms.peers_of(sid):
-            self.emit("signal", message, room=peer)
+        peers = self.rooms.peers_of(sid)
+        if peers:
+            # It talks to a peer now: an offer it left here is stale. (With a message
+            # queue, a newcomer who joined through another process never took it.)
+            self._offers_ahead.pop(sid, None)
+        for peer in peers:
+            self._send("signal", message, peer)
+
+    def on_offer_ahead(self, sid, *payload):
+        """Alone in its room, a member leaves the offer for whoever joins next (the
+        latest one counts). Sent once someone has joined, it is dropped: their
+        peer-joined has already asked the member for its offer."""
+        message = validate_offer_ahead(_single(payload, "invalid-signal"))
+        if not self.rooms.peers_of(sid):
+            self._offers_ahead[sid] = message
+
+    def offers_held(self):
+        """How many offers left ahead the server holds (one at most per waiting member)."""
+        return len(self._offers_ahead)
 
     def on_disconnect(self, reason=None):
         sid = request.sid
@@ -142,12 +166,51 @@ class SignalingNamespace(Namespace):
 
     def _depart(self, sid):
         room, remaining = self.rooms.leave(sid)
+        self._offers_ahead.pop(sid, None)
         address = self._place_of.pop(sid, None)
         if address is not None:
             self.addresses.free_room_place(address)
-        for other in remaining:
-            self.emit("peer-left", {}, room=other)
+        if not self.sending_away:
+            self.peers_gone(remaining)
         return room
+
+    def send_everyone_away(self):
+        """This process is stopping (SIGTERM): end every client's connection, so that
+        each reconnects (to another process, or to this one restarted) and joins its
+        room again. Their peers are not told that they left: the call itself is peer
+        to peer and goes on meanwhile."""
+        self.sending_away = True
+        eio = self.server.eio
+        for session_id, session in list(eio.sockets.items()):
+            # Dropped, as if the network had dropped it (abort: no close packet):
+            # python-socketio's client takes a close packet for "do not come back".
+            # Without waiting: serving/graceful.py waits, for a bounded time.
+            session.close(wait=False, abort=True, reason=eio.reason.SERVER_DISCONNECT)
+            eio.sockets.pop(session_id, None)
+
+    def peers_gone(self, sids):
+        """Tell these members that the other one in their room left."""
+        for sid in sids:
+            self._send("peer-left", {}, sid)
+
+    def seats_lost(self, sids):
+        """These clients of this process lost their seats while Redis was down
+        (someone else took them meanwhile): they are in no room now, and told so."""
+        from .store import UNAVAILABLE  # the Redis side, loaded only with a message queue
+
+        lost = SignalingError(UNAVAILABLE, "The server lost your place in the room while its room store "
+                                           "(Redis) was down; join again.")
+        for sid in sids:
+            address = self._place_of.pop(sid, None)
+            if address is not None:
+                self.addresses.free_room_place(address)
+            self._send("error", lost.as_dict(), sid)
+
+    def _send(self, event, data, sid):
+        """One event to one client. With a message queue, a client of another process
+        is reached through it; one of this process directly, without a trip to Redis."""
+        local = self.server.manager.is_connected(sid, self.namespace)
+        self.socketio.emit(event, data, to=sid, namespace=self.namespace, ignore_queue=local)
 
     def _check_rate(self, sid, event):
         allowance = self._allowance(sid)
@@ -193,7 +256,7 @@ class SignalingNamespace(Namespace):
         log.info("refused %r from %s: %s", event, sid, refusal.code)
         if isinstance(event, str) and event in ACKED_EVENTS:
             return {"ok": False, "error": refusal.as_dict()}
-        self.emit("error", refusal.as_dict(), room=sid)
+        self._send("error", refusal.as_dict(), sid)
         return None
 
 

@@ -11,6 +11,10 @@ ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 ROOM_KEY = re.compile(r"[A-Za-z0-9_-]{16,128}")
 # A browser's SDP is 3-10 KB; a candidate line well under 1 KB.
 MAX_SDP_CHARS = 64 * 1024
+# An offer left with the server while alone waits there, for as long as its
+# room has one member: held to a quarter of that, the room places one address
+# may hold cost at most ~10 MB. A browser's offer with its candidates is 3-10 KB.
+MAX_OFFER_AHEAD_CHARS = 16 * 1024
 MAX_CANDIDATE_CHARS = 2048
 # JSON values (strings, numbers, true/false/null, arrays, objects, keys) in one message:
 # the largest message of the protocol, a candidate, has 16.
@@ -77,6 +81,18 @@ def validate_signal(data):
     else:
         raise SignalingError(
             "invalid-signal", "A signal's 'type' must be offer, answer, candidate, bye or report."
+        )
+    return data
+
+
+def validate_offer_ahead(data):
+    """An offer like a signal's, smaller: the server keeps it while its sender waits alone."""
+    if not (isinstance(data, dict) and data.get("type") == "offer"):
+        raise SignalingError("invalid-signal", "offer-ahead takes an offer: {type: 'offer', sdp}.")
+    validate_signal(data)
+    if len(data["sdp"]) > MAX_OFFER_AHEAD_CHARS:
+        raise SignalingError(
+            "too-large", f"An offer left ahead may be at most {MAX_OFFER_AHEAD_CHARS} characters; send it as a signal."
         )
     return data
 

@@ -30,6 +30,54 @@ pc.ontrack = ({ streams }) => {
   remoteVideo.srcObject = streams[0];
 };
 // [/step]
+// [step 6+]
+
+// Step 6: a text chat over a data channel. The caller creates the channel
+// with its offer (in 'peer-joined', below); the other tab is handed it here.
+const chatForm = document.getElementById('chat-form');
+const chatFields = document.getElementById('chat-fields');
+const chatLog = document.getElementById('chat-log');
+const chatState = document.getElementById('chat-state');
+let channel = null;
+
+pc.ondatachannel = (event) => {
+  useChannel(event.channel);
+};
+
+function useChannel(newChannel) {
+  channel = newChannel;
+  showChannelState();
+  channel.onopen = () => {
+    showChannelState();
+    status.textContent = 'The data channel is open: you can chat with the other tab.';
+  };
+  channel.onclose = showChannelState;
+  channel.onmessage = (event) => {
+    showMessage(chatLog.dataset.peer, event.data);
+  };
+}
+
+// The form can send only while the channel is open.
+function showChannelState() {
+  chatState.textContent = channel.readyState;
+  chatFields.disabled = channel.readyState !== 'open';
+}
+
+// textContent, never innerHTML: the other tab's text is shown, not run.
+function showMessage(who, text) {
+  const item = document.createElement('li');
+  item.textContent = `${who}: ${text}`;
+  chatLog.append(item);
+}
+
+chatForm.onsubmit = (event) => {
+  event.preventDefault(); // send over the channel, not to the server
+  const text = chatForm.elements.message.value;
+  channel.send(text);
+  showMessage(chatLog.dataset.me, text);
+  chatForm.reset();
+};
+// [/step]
 // [step 1+]
 
 // closeOnBeforeunload: say goodbye when the tab closes, so the other tab hears
@@ -48,6 +96,15 @@ socket.on('connect', () => {
 });
 socket.on('peer-left', () => {
   status.textContent = 'The other tab left. Reload both tabs to start again.';
+// [/step]
+// [step 6+]
+  // A connection serves one call. If this one has been in a call, close it:
+  // its channel closes with it (a closed tab may never tell the channel).
+  if (pc.remoteDescription) {
+    pc.close();
+  }
+// [/step]
+// [step 1+]
 });
 // [/step]
 // [step 1-2]
@@ -61,6 +118,16 @@ socket.on('peer-joined', () => {
 // Setting the local description also starts gathering ICE candidates.
 socket.on('peer-joined', async () => {
   status.textContent = 'The other tab joined. Sending an offer...';
+// [/step]
+// [step 6+]
+  if (pc.signalingState === 'closed') {
+    status.textContent = 'This tab already had a call, and its connection is closed. Reload this tab to call again.';
+    return;
+  }
+  // Before the offer: the offer must carry a section for the channel.
+  useChannel(pc.createDataChannel('chat'));
+// [/step]
+// [step 3+]
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
   socket.emit('signal', { type: 'offer', sdp: offer.sdp });

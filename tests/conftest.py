@@ -9,7 +9,7 @@ import pytest
 
 import signaling
 from app import create_app
-from tests.harness import turn
+from tests.harness import nginx, redis_server, turn
 from tests.harness.signal_client import Peer
 
 
@@ -52,15 +52,38 @@ def pair(connect):
     return pair
 
 
+def require(found, message):
+    """A program the tests need: skipped without it on a laptop, failed in CI
+    (where .ci/run installs it)."""
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def redis():
+    """A real redis-server on a free loopback port, without persistence, for one
+    test module; stopped after it."""
+    require(redis_server.program(), "redis-server is not installed (apt-get install redis-server, "
+                                    "or python tests/run.py --install)")
+    with redis_server.redis_server() as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def turn_server():
     """A real coturn on a free loopback port, with a random static-auth-secret,
     stopped after the session. Without turnserver: skipped on a laptop, failed
     in CI (where .ci/run installs it)."""
-    if not turn.turnserver():
-        message = "coturn's turnserver is not installed (apt-get install coturn, or python tests/run.py --install)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require(turn.turnserver(), "coturn's turnserver is not installed (apt-get install coturn, "
+                               "or python tests/run.py --install)")
     with turn.coturn() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def nginx_installed():
+    """Tests of the example nginx configuration need nginx. Without it: skipped on
+    a laptop, failed in CI (where .ci/run installs it)."""
+    require(nginx.nginx_program(), "nginx is not installed (apt-get install nginx, or python tests/run.py --install)")

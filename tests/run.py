@@ -8,7 +8,11 @@ the end-to-end tests use the host network.
 --install first installs what the tests need: the Python packages in
 requirements-dev.txt and, where apt-get is available (as root), the Debian
 packages of what is missing: chromium when no Chromium is found, coturn (the
-TURN server the TURN tests start) when there is no turnserver.
+TURN server the TURN tests start) when there is no turnserver, redis-server
+(the message queue and room store of the tests with several processes), nginx (the
+proxy in front of the app in the tests of deploy/nginx.conf) when there is none, npm
+when there is none; then the test-only Node packages of tests/package.json
+(axe-core, for the accessibility audit) with `npm ci`, into tests/node_modules.
 """
 
 import os
@@ -23,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PACKAGES = {
     "chromium": ("chromium", "chromium-browser", "google-chrome"),
     "coturn": ("turnserver",),
+    "redis-server": ("redis-server",),
+    "nginx": ("nginx",),
+    "npm": ("npm",),
 }
 
 
@@ -35,6 +42,9 @@ def install():
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=quiet)
+    if shutil.which("npm"):
+        npm = ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+        subprocess.run(npm, cwd=ROOT / "tests", check=True)
 
 
 def can_isolate_network():

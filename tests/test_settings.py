@@ -21,7 +21,9 @@ def test_every_setting_has_a_flag_an_environment_variable_a_key_and_help():
     assert len(envs) == len(set(envs))
     for setting in settings.SETTINGS:
         assert setting.flag.startswith("--") and setting.help
-        assert setting.env_name in ("PORT", "ICE_SERVERS") or setting.env_name.startswith("WEBRTC_TUTORIAL_")
+        # Unprefixed: the older two, and $MESSAGE_QUEUE, the name issue 10 gave it.
+        assert setting.env_name in ("PORT", "ICE_SERVERS", "MESSAGE_QUEUE") or \
+            setting.env_name.startswith("WEBRTC_TUTORIAL_")
 
 
 def test_the_command_line_wins_over_the_environment_which_wins_over_the_file(tmp_path):
@@ -130,3 +132,20 @@ def test_a_switch_refuses_what_is_not_a_yes_or_a_no(tmp_path, capsys):
     with pytest.raises(SystemExit):
         parse_args([], {"WEBRTC_TUTORIAL_HTTPS": "maybe"})
     assert "$WEBRTC_TUTORIAL_HTTPS: 'maybe' is not one of true, false" in capsys.readouterr().err
+
+
+def test_the_message_queue_comes_from_the_flag_the_environment_or_the_file(tmp_path):
+    url = "redis://127.0.0.1:6390/2"
+    assert parse_args([], {}).message_queue is None
+    assert app_config(parse_args(["--message-queue", url], {}))["MESSAGE_QUEUE"] == url
+    assert parse_args([], {"MESSAGE_QUEUE": url}).message_queue == url
+    config = write(tmp_path, f'message_queue = "{url}"\n')
+    assert parse_args(["--config", config], {}).message_queue == url
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:6379/0", "redis://", "redis://host:port/0", "redis://h/x",
+                                 "127.0.0.1:6379"])
+def test_a_message_queue_that_is_not_a_redis_url_is_refused_with_its_source(url, capsys):
+    with pytest.raises(SystemExit):
+        parse_args([], {"MESSAGE_QUEUE": url})
+    assert f"$MESSAGE_QUEUE: {url!r} is not a Redis URL" in capsys.readouterr().err

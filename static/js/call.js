@@ -4,7 +4,8 @@
 // negotiation"), ICE restarts, ICE servers from the server's config (TURN
 // credentials too, minted for this page), and a line saying why a call does not
 // work: the connection doctor (doctor.js), fed with both sides' evidence.
-// Read the step pages first; the page's text explains each addition.
+// Read the step pages first; the page's text explains each addition beside
+// its lines here, between `// [call: NAME]` and `// [/call]` (pages/walkthrough.py).
 // This file keeps the room, the socket and the buttons; negotiation.js keeps
 // the peer connection; call_stats.js shows its statistics while a call is up.
 
@@ -39,6 +40,7 @@ let socket;
 let wantToBeInRoom = true; // false after hang-up, until "Join again"
 let everJoined = false; // a refused join after that is a reconnection, worth retrying
 let peerHere = false; // someone else is in the room: our report has a reader
+let focusHangUpOnJoin = false; // "Join again" was pressed from the keyboard
 
 function setStatus(name, detail = '') {
   status.textContent = `${say.status[name]} ${detail}`.trim();
@@ -57,6 +59,7 @@ function keepThisRoomInLanguageLinks() {
   }
 }
 
+// [call: private-room]
 // A private room's key lives in the URL fragment, which browsers never send
 // to the server in a request: only people given the link have it.
 function privateRoomKey() {
@@ -69,6 +72,7 @@ function privateRoomKey() {
   }
   return fragment.get('key');
 }
+// [/call]
 
 const key = privateRoomKey();
 keepThisRoomInLanguageLinks();
@@ -226,6 +230,8 @@ function join() {
     }
     everJoined = true;
     hangUpButton.disabled = false;
+    if (focusHangUpOnJoin && document.activeElement === document.body) hangUpButton.focus();
+    focusHangUpOnJoin = false;
     const peerPresent = reply.peers > 0;
     peerHere = peerPresent;
     if (negotiation.inCall()) {
@@ -237,14 +243,22 @@ function join() {
   });
 }
 
-async function peerJoined() {
-  // Back after a signaling outage, the call goes on; a new peer gets called.
+async function peerJoined(news) {
+  // Back after a signaling outage (a server restart): a call whose connection
+  // died meanwhile starts over; a live one goes on, and an ICE restart
+  // renegotiates it over the new signaling path, replacing whatever candidates
+  // were lost while the server was away. A new peer gets called.
+  if (negotiation.inCall()) {
+    if (['failed', 'closed'].includes(negotiation.pc.connectionState)) negotiation.peerLeft();
+    else negotiation.pc.restartIce();
+  }
   if (!negotiation.inCall()) setStatus('calling');
   peerHere = true;
   sendReport(); // what we gathered alone, before they came
-  await negotiation.peerJoined();
+  await negotiation.peerJoined({ offerSent: news?.offer_sent === true });
 }
 
+// [call: peer-left]
 // The other side hung up or went away: drop the call, keep the room.
 function peerGone() {
   peerHere = false;
@@ -252,7 +266,9 @@ function peerGone() {
   stats.stop();
   setStatus('peer_left');
 }
+// [/call]
 
+// [call: hang-up]
 function hangUp() {
   send({ type: 'bye' });
   socket.emit('leave');
@@ -262,26 +278,36 @@ function hangUp() {
   negotiation.hangUp();
   stats.stop();
   setStatus('hung_up');
+  // A disabled or hidden button loses the focus: a keyboard user's goes on to the other one.
+  const keyboardHere = document.activeElement === hangUpButton;
   hangUpButton.disabled = true;
   rejoinButton.hidden = false;
+  if (keyboardHere) rejoinButton.focus();
 }
+// [/call]
 
+// [call: rejoin]
 function rejoin() {
   wantToBeInRoom = true;
+  focusHangUpOnJoin = document.activeElement === rejoinButton;
   rejoinButton.hidden = true;
   join();
 }
+// [/call]
 
+// [call: mute]
 // Muting disables the track: the connection stays up and sends silence or
-// black frames, so nothing needs renegotiating.
+// black frames, so nothing needs renegotiating. The button's label says what
+// pressing it does ("Unmute"), so it is no toggle (aria-pressed) as well: a
+// screen reader would say "Unmute, pressed".
 function toggle(kind, button, offLabel, onLabel) {
   const track = stream.getTracks().find((t) => t.kind === kind);
   if (!track) return;
   track.enabled = !track.enabled;
-  button.setAttribute('aria-pressed', String(!track.enabled));
   button.textContent = track.enabled ? offLabel : onLabel;
   media.sendState(); // the other side shows it
 }
+// [/call]
 
 // Off localhost, plain http:// is no secure context: the browser has no
 // navigator.mediaDevices there at all, and no camera for this page.
@@ -306,12 +332,14 @@ negotiation = createNegotiation({
   configuration: config,
   stream,
   send,
+  offerAhead: (offer) => socket.emit('offer-ahead', offer),
   onRemoteStream: (remote) => {
     remoteVideo.srcObject = remote;
     if (remote) playRemote();
   },
   onConnectionState: showConnectionState,
-  onAnswering: () => setStatus('answering'),
+  // A renegotiation of a live call (an ICE restart) is no new call to answer.
+  onAnswering: () => negotiation.pc.connectionState !== 'connected' && setStatus('answering'),
   onIceCandidateError: recordIceError,
   onPeerConnection: (pc) => {
     watchConnection(pc);
@@ -322,6 +350,7 @@ showDiagnosis(); // a configuration that cannot work is known before any call
 // The tests and the console read the current connection here.
 Object.defineProperty(window, 'pc', { get: () => negotiation.pc });
 
+// [call: turn-refresh]
 // TURN credentials expire (--turn-ttl). Halfway through their life, fetch
 // fresh ones, so that a page open for hours can still make its next call or
 // ICE restart through TURN. A failed fetch is tried again a minute later.
@@ -341,6 +370,7 @@ async function refreshIceServers() {
   setTimeout(refreshIceServers, next * 1000);
 }
 if (refreshSeconds > 0) setTimeout(refreshIceServers, refreshSeconds * 1000);
+// [/call]
 
 // Straight to WebSocket: the default starts with HTTP long-polling and then
 // upgrades, and messages sent during the upgrade wait tens of milliseconds.

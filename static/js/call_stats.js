@@ -107,7 +107,10 @@ export function createCallStats({ panel, strings }) {
     pc = connection;
     state.textContent = strings.live;
     panel.dataset.state = 'live';
-    poll(run);
+    // The first reading waits a second too: at "connected" the first frames
+    // are still on their way, and getStats() would compete with them.
+    const thisRun = run;
+    timer = setTimeout(() => poll(thisRun), POLL_MS);
   }
 
   // The call ended: stop reading and say so.

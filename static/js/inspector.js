@@ -11,18 +11,53 @@
   const log = document.getElementById('message-log');
   const startedAt = performance.now();
 
+  // ---- Drawing waits: what happened is noted at once, and drawn in batches
+  // at most every DRAW_EVERY_MS, when the page is idle. A call's set-up is over
+  // in a tenth of a second; drawing (style, layout, paint) during it would
+  // compete with it for the CPU. Payloads render only when opened.
+  const DRAW_EVERY_MS = 250;
+  const states = new Map(); // element id -> its latest state, not yet drawn
+  let pending = []; // messages not yet drawn
+  let drawScheduled = false;
+
+  function scheduleDraw() {
+    if (drawScheduled) return;
+    drawScheduled = true;
+    setTimeout(() => requestIdleCallback(drawPending, { timeout: DRAW_EVERY_MS }), DRAW_EVERY_MS);
+  }
+
+  function drawPending() {
+    drawScheduled = false;
+    for (const [id, state] of states) {
+      const element = document.getElementById(id);
+      element.textContent = state;
+      element.dataset.state = state;
+    }
+    states.clear();
+    const rows = pending.map(drawRow);
+    pending = [];
+    log.append(...rows);
+  }
+
   function show(id, state) {
-    const element = document.getElementById(id);
-    element.textContent = state;
-    element.dataset.state = state;
+    states.set(id, state);
+    scheduleDraw();
   }
 
   // ---- The peer connection: its three states, and the descriptions it holds.
   const NativePeerConnection = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends NativePeerConnection {
+    #showStates;
+
     constructor(...args) {
       super(...args);
-      watchPeer(this);
+      this.#showStates = watchPeer(this);
+    }
+
+    // close() fires no state events: show the states it leaves, not the last ones.
+    close() {
+      super.close();
+      this.#showStates();
     }
 
     addTrack(track, ...streams) {
@@ -53,6 +88,7 @@
       pc.addEventListener(event, update);
     }
     update();
+    return update;
   }
 
   // ---- The socket: its state and every message in both directions.
@@ -90,19 +126,9 @@
   }
 
   // ---- The log, drawn as a sequence diagram: this tab | server | other tab.
-  // Drawing waits for the next frame and payloads render only when opened,
-  // so watching a call setup does not slow it down.
-  let pending = [];
-
   function record(direction, event, payload) {
-    if (pending.length === 0) requestAnimationFrame(drawPending);
     pending.push({ direction, event, payload, at: performance.now() });
-  }
-
-  function drawPending() {
-    const rows = pending.map(drawRow);
-    pending = [];
-    log.append(...rows);
+    scheduleDraw();
   }
 
   function drawRow({ direction, event, payload, at }) {
@@ -137,6 +163,8 @@
     if (event === 'signal' && (type === 'offer' || type === 'answer')) {
       showSdp(direction === 'out' ? 'sdp-sent' : 'sdp-received', type, payload.sdp);
     }
+    // The call page leaves its offer with the server while alone (offer-ahead).
+    if (event === 'offer-ahead' && direction === 'out') showSdp('sdp-sent', 'offer', payload.sdp);
     return row;
   }
 

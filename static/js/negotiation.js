@@ -8,6 +8,7 @@
 // and may find another. "disconnected" can heal by itself, so give it a moment;
 // "failed" will not.
 const ICE_GRACE_MS = 3000;
+const COMMON_CODECS = ['video/VP8', 'video/rtx', 'audio/opus'];
 
 // Each connection has its own DTLS certificate, named by its fingerprint.
 function fingerprint(sdp) {
@@ -19,11 +20,14 @@ function fingerprint(sdp) {
 // onAnswering() runs when an offer arrives and we are about to answer it;
 // onIceCandidateError(event) gets the icecandidateerrors that matter: a STUN or
 // TURN server that refused us, or that could not be reached at all;
-// onPeerConnection(pc) gets each new peer connection, for the page to watch.
+// onPeerConnection(pc) gets each new peer connection, for the page to watch;
+// offerAhead(offer) leaves our offer, made while alone in the room, with the
+// server, which hands it to whoever joins next.
 export function createNegotiation({
   configuration,
   stream,
   send,
+  offerAhead = () => {},
   onRemoteStream,
   onConnectionState,
   onAnswering,
@@ -44,11 +48,14 @@ export function createNegotiation({
   let descriptionSent = false; // until then, our candidates ride inside the SDP
   let negotiationPending = false; // needed while we were out of the room
   let iceTimer;
+  let poolSize = 0; // candidates the connection gathers before it is used
+  let offeredAhead = null; // the connection whose offer the server holds
 
   function inCall() {
     return pc.remoteDescription !== null && pc.connectionState !== 'closed';
   }
 
+  // [call: ice-restart]
   function watchIce() {
     clearTimeout(iceTimer);
     const state = pc.iceConnectionState;
@@ -60,7 +67,9 @@ export function createNegotiation({
       }, ICE_GRACE_MS);
     }
   }
+  // [/call]
 
+  // [call: faster-start]
   // localDescription holds every candidate gathered so far; later ones trickle.
   function sendLocalDescription() {
     send({ type: pc.localDescription.type, sdp: pc.localDescription.sdp });
@@ -81,9 +90,25 @@ export function createNegotiation({
       makingOffer = true;
       await pc.setLocalDescription();
       if (peerPresent) sendLocalDescription();
+      else leaveOfferAhead();
     } finally {
       makingOffer = false;
     }
+  }
+
+  // Alone in the room: once every candidate is in our offer, leave it with the
+  // server. Whoever joins gets it in the reply to their join, without a trip
+  // through us, and can answer at once.
+  function leaveOfferAhead() {
+    const waiting = pc;
+    const leave = () => {
+      if (waiting !== pc || peerPresent || !joined || offeredAhead === pc) return;
+      if (pc.signalingState !== 'have-local-offer' || pc.iceGatheringState !== 'complete') return;
+      offeredAhead = pc;
+      offerAhead({ type: 'offer', sdp: pc.localDescription.sdp });
+    };
+    leave();
+    waiting.addEventListener('icegatheringstatechange', leave);
   }
 
   function peerConfiguration() {
@@ -91,16 +116,25 @@ export function createNegotiation({
       ...configuration,
       // One transport for audio and video: half the candidates and checks.
       bundlePolicy: 'max-bundle',
-      // No iceCandidatePoolSize: with a pool, a connection made and answered at
-      // once (the other side started over) now and then never gathered a single
-      // candidate in Chromium, and the call hung at "new" (tests/e2e/test_faults.py).
+      iceCandidatePoolSize: poolSize, // fixed for a connection's life
     };
   }
+  // [/call]
 
   // A peer connection carries one call. When that call ends, the next one
   // starts on a fresh connection that already has our tracks.
-  function newPeerConnection() {
+  // ahead: the page's first connection, made long before it answers a call.
+  // It gathers its candidates at once (a pool of one), so a newcomer starts its
+  // connectivity checks the moment it has answered, instead of gathering then.
+  // (The side that waits gathers ahead anyway: it makes its offer alone.) Not
+  // for a connection that may be answered at once (the other side started
+  // over): with a pool, Chromium then now and then never gathered a single
+  // candidate, and the call hung at "new" (tests/e2e/test_faults.py). Nor with
+  // STUN or TURN servers: Chromium reports no icecandidateerror of a pool's
+  // gathering, and the doctor needs those (a TURN server that refused us).
+  function newPeerConnection({ ahead = false } = {}) {
     pc?.close();
+    poolSize = ahead && !configuration.iceServers?.length ? 1 : 0;
     pc = new RTCPeerConnection(peerConfiguration());
     earlyCandidates = [];
     descriptionSent = false;
@@ -122,8 +156,18 @@ export function createNegotiation({
     reportServerErrors(pc, serversHeard);
     onPeerConnection(pc);
     for (const track of stream.getTracks()) {
-      pc.addTrack(track, stream);
+      preferCommonCodecs(pc.addTrack(track, stream));
     }
+  }
+
+  // Only codecs every WebRTC browser has: VP8 (with its retransmissions) and
+  // Opus. An offer listing all of Chromium's, some forty, is slower to make
+  // and to apply on both sides, and a call uses one video and one audio codec.
+  function preferCommonCodecs(sender) {
+    const transceiver = pc.getTransceivers().find((t) => t.sender === sender);
+    const kind = sender.track.kind;
+    const codecs = RTCRtpReceiver.getCapabilities(kind)?.codecs.filter((c) => COMMON_CODECS.includes(c.mimeType));
+    if (codecs?.length && transceiver?.setCodecPreferences) transceiver.setCodecPreferences(codecs);
   }
 
   // A server's refusal (401, say) is reported at once. "Could not reach" (701)
@@ -157,6 +201,7 @@ export function createNegotiation({
     }
   }
 
+  // [call: perfect-negotiation]
   async function receiveDescription(description) {
     if (description.type === 'offer' && fromAnotherConnection(description)) {
       // The side that stayed starts every new call itself, so for it this is a
@@ -177,10 +222,18 @@ export function createNegotiation({
     }
     if (description.type === 'offer') {
       onAnswering();
-      await pc.setLocalDescription();
-      sendLocalDescription();
+      // The answer goes out before it is applied here: the other side needs it
+      // to finish DTLS, and applying it takes a while. Our candidates follow
+      // it, as they are gathered.
+      const answering = pc;
+      const answer = await answering.createAnswer();
+      if (answering !== pc) return; // the other side left meanwhile
+      send({ type: answer.type, sdp: answer.sdp });
+      descriptionSent = true;
+      await answering.setLocalDescription(answer);
     }
   }
+  // [/call]
 
   async function receiveCandidate(candidate) {
     if (!pc.remoteDescription) {
@@ -190,6 +243,7 @@ export function createNegotiation({
     }
   }
 
+  // [call: back-in-room]
   // In the room; peerAlreadyThere makes us the newcomer, the polite peer.
   function joinedRoom(peerAlreadyThere) {
     joined = true;
@@ -199,21 +253,31 @@ export function createNegotiation({
     // restart, say) that came up while the server was away.
     const offerNow = (!peerPresent && !inCall()) || negotiationPending;
     if (offerNow && pc.signalingState === 'stable') negotiate();
+    // Back in the room alone with an offer made: this server has not got it yet.
+    else if (!peerPresent && pc.signalingState === 'have-local-offer' && !makingOffer) leaveOfferAhead();
   }
 
   // Out of the room until joinedRoom() again; a call in progress carries on.
   function signalingLost() {
     joined = false;
+    offeredAhead = null; // a server that went away forgot it
   }
+  // [/call]
 
-  async function peerJoined() {
+  // offerSent: the newcomer got the offer we left with the server.
+  async function peerJoined({ offerSent = false } = {}) {
     peerPresent = true;
     polite = false;
+    if (offerSent && offeredAhead === pc && pc.signalingState === 'have-local-offer') {
+      descriptionSent = true;
+      return;
+    }
+    // An offer being made right now (the connection made when the last peer
+    // left) goes out when ready, now that peerPresent is true: a second one
+    // would get a second answer, which arrives in 'stable' and fails.
+    if (makingOffer) return;
     // Back after a signaling outage, send only an offer that is waiting; a
     // new peer gets called.
-    // An offer being made right now goes out when it is ready. (Meanwhile the
-    // state still reads 'stable': a second negotiate() sent a second offer.)
-    if (makingOffer) return;
     if (pc.signalingState === 'have-local-offer') {
       sendLocalDescription();
     } else if (pc.signalingState === 'stable' && !inCall()) {
@@ -221,11 +285,13 @@ export function createNegotiation({
     }
   }
 
+  // [call: call-ends]
   // The other side hung up or went away: drop the call, be ready for the next.
   function peerLeft() {
     peerPresent = false;
     if (pc.remoteDescription || descriptionSent) newPeerConnection();
   }
+  // [/call]
 
   function hangUp() {
     joined = false;
@@ -240,7 +306,7 @@ export function createNegotiation({
     if (pc.signalingState !== 'closed') pc.setConfiguration(peerConfiguration());
   }
 
-  newPeerConnection();
+  newPeerConnection({ ahead: true });
   return {
     get pc() {
       return pc;

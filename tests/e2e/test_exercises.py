@@ -27,6 +27,12 @@ EXERCISES = {
     4: ("    await pc.setLocalDescription(answer);\n", ""),
     5: ("pc.ontrack = ({ streams }) => {\n",
         "pc.ontrack = ({ track, streams }) => {\n  console.log('track', track.kind, pc.connectionState);\n"),
+    6: ("  useChannel(pc.createDataChannel('chat'));\n",
+        "  setTimeout(() => useChannel(pc.createDataChannel('chat')), 1000);\n"),
+}
+# The second exercise of the steps that have two.
+SECOND_EXERCISES = {
+    6: ("  item.textContent = `${who}: ${text}`;\n", "  item.innerHTML = `${who}: ${text}`;\n"),
 }
 
 
@@ -63,10 +69,10 @@ def step_text(step, language):
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-@pytest.mark.parametrize("step", EXERCISES)
-def test_each_steps_text_quotes_the_change_its_exercise_makes(step, language):
+@pytest.mark.parametrize(("step", "exercise"), [*EXERCISES.items(), *SECOND_EXERCISES.items()])
+def test_each_steps_text_quotes_the_change_its_exercise_makes(step, exercise, language):
     text = step_text(step, language)
-    old, new = EXERCISES[step]
+    old, new = exercise
     for lines in (old, new):
         for line in lines.strip("\n").splitlines():
             assert line.strip() in text, f"step {step} ({language}) does not quote {line.strip()!r}"
@@ -182,3 +188,35 @@ def test_step_5_exercise_ontrack_fires_twice_before_the_connection_is_up(
         tracks = [line for line in console_of(page) if line.startswith("log: track ")]
         assert sorted(line.split()[2] for line in tracks) == ["audio", "video"], tracks
         assert not any(line.endswith(" connected") for line in tracks), tracks
+
+
+def test_step_6_exercise_a_channel_created_after_the_offer_never_opens(
+    edited_server, red_browser, blue_browser, open_page, lesson_js, room
+):
+    apply_exercise(lesson_js, 6)
+    caller, callee = open_two_tabs(open_page, edited_server, room, 6, red_browser, blue_browser)
+    expect_colour(caller, "remote-video", rgb_of("blue"))  # the call itself works
+    expect_colour(callee, "remote-video", rgb_of("red"))
+    expect(caller.locator("#chat-state")).to_have_text("connecting")  # created, a second later
+    caller.wait_for_timeout(3000)
+    expect(caller.locator("#chat-state")).to_have_text("connecting")
+    expect(callee.locator("#chat-state")).to_have_text("–")
+    for page in (caller, callee):
+        expect(page.locator("#chat-input")).to_be_disabled()
+        expect(page.locator("#status")).not_to_contain_text("data channel")
+    caller.click("#sdp-sent summary")
+    expect(caller.locator("#sdp-sent .sdp li", has_text="m=video")).to_have_count(1)
+    expect(caller.locator("#sdp-sent .sdp li", has_text="m=application")).to_have_count(0)
+
+
+def test_step_6_second_exercise_the_other_tabs_markup_becomes_part_of_the_page(
+    edited_server, red_browser, blue_browser, open_page, lesson_js, room
+):
+    change(lesson_js, *SECOND_EXERCISES[6])
+    caller, callee = open_two_tabs(open_page, edited_server, room, 6, red_browser, blue_browser)
+    expect(caller.locator("#chat-state")).to_have_text("open", timeout=TIMEOUT)
+    caller.locator("#chat-input").fill("<b>hello</b>")
+    caller.locator("#chat-input").press("Enter")
+    for page in (caller, callee):
+        expect(page.locator("#chat-log li b")).to_have_text("hello")
+        expect(page.locator("#chat-log li")).not_to_contain_text("<b>")

@@ -6,9 +6,12 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
+from pages.content import Tutorial
+from tests.harness.server import ROOT
+
 from .checks import expect_connected
 
-STEPS = range(1, 6)
+STEPS = range(1, len(Tutorial(ROOT / "steps").steps) + 1)
 
 # Visible text outside code, in runs of three or more English words, at least
 # two of them not capitalised: prose, not a name such as "Web Real-Time Communication".

@@ -11,8 +11,10 @@ from tests.harness.media import rgb_of
 from tests.harness.server import ROOT
 
 from .checks import TIMEOUT, expect_colour, expect_connected, expect_in_call, expect_no_remote_video, expect_status
+from .test_languages import expect_no_english_prose
 
 RED, BLUE = rgb_of("red"), rgb_of("blue")
+STEPS = range(1, len(Tutorial(ROOT / "steps").steps) + 1)
 
 
 def open_two_tabs(open_page, server, room, step, first_browser, second_browser):
@@ -95,9 +97,89 @@ def test_step_5_plays_the_other_tabs_video(server, red_browser, blue_browser, op
     expect_in_call(caller, callee)
 
 
+# Per language: how the chat names this tab and the other one, and what each tab says.
+CHATS = {
+    "en": ("You", "Other tab", "Hello from the red tab", "Blue here, hello back"),
+    "zh": ("我", "另一个标签页", "红色标签页向你问好", "我是蓝色标签页，你好"),
+}
+
+
+def say(page, text):
+    """Type a message into the chat and press Enter, as a person at the keyboard does."""
+    page.locator("#chat-input").focus()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+@pytest.mark.parametrize("language", CHATS)
+def test_step_6_chats_both_ways_over_the_data_channel(server, red_browser, blue_browser, open_page, room, language):
+    me, other, hello, reply = CHATS[language]
+    url = f"{server}/lang/{language}?next=/steps/6%3Froom%3D{room}"
+    caller = open_page(red_browser, url)
+    expect_status(caller, "Waiting for a second tab")
+    # Alone, there is no channel yet, and nothing can be typed.
+    expect(caller.locator("#chat-state")).to_have_text("–")
+    expect(caller.locator("#chat-input")).to_be_disabled()
+    callee = open_page(blue_browser, url)
+    expect_in_call(caller, callee)
+    for page in (caller, callee):
+        expect(page.locator("#chat-state")).to_have_text("open")
+        expect(page.locator("#chat-input")).to_be_enabled()
+        expect_status(page, "The data channel is open")
+    # The caller's offer has a section for the channel; the callee answered it.
+    caller.click("#sdp-sent summary")
+    expect(caller.locator("#sdp-sent .sdp li", has_text="m=application")).to_have_count(1)
+
+    say(caller, hello)
+    expect(callee.locator("#chat-log li")).to_have_text([f"{other}: {hello}"])
+    # The other way, the Send button reached with Tab.
+    callee.locator("#chat-input").focus()
+    callee.keyboard.type(reply)
+    callee.keyboard.press("Tab")
+    expect(callee.get_by_role("button", name={"en": "Send", "zh": "发送"}[language])).to_be_focused()
+    callee.keyboard.press("Enter")
+    expect(caller.locator("#chat-log li")).to_have_text([f"{me}: {hello}", f"{other}: {reply}"])
+    expect(callee.locator("#chat-log li")).to_have_text([f"{other}: {hello}", f"{me}: {reply}"])
+    expect(callee.locator("#chat-input")).to_have_value("")
+    if language == "zh":
+        for page in (caller, callee):
+            expect_no_english_prose(page)
+    # Peer to peer: no message passed through the signaling server.
+    for page in (caller, callee):
+        expect(page.locator("#message-log")).not_to_contain_text(hello)
+        expect(page.locator("#message-log")).not_to_contain_text(reply)
+    # When one tab leaves, the other sees its channel close and can no longer type.
+    callee.close(run_before_unload=True)
+    expect(caller.locator("#chat-state")).to_have_text("closed", timeout=TIMEOUT)
+    expect(caller.locator("#chat-input")).to_be_disabled()
+    expect_status(caller, "The other tab left")
+    expect(caller.locator("#connection-state")).to_have_text("closed")
+
+
+def test_step_6_calls_and_chats_again_once_both_tabs_are_reloaded_one_after_the_other(
+    server, red_browser, blue_browser, open_page, room
+):
+    """What the status line asks for after a call. A connection serves one call, and
+    its data channel cannot carry on with a new tab: the tab that stays says so."""
+    caller, callee = open_two_tabs(open_page, server, room, 6, red_browser, blue_browser)
+    for page in (caller, callee):
+        expect(page.locator("#chat-state")).to_have_text("open", timeout=TIMEOUT)
+    callee.reload()
+    expect_status(caller, "This tab already had a call, and its connection is closed. Reload this tab to call again.")
+    expect(caller.locator("#chat-state")).to_have_text("closed")
+    expect(caller.locator("#connection-state")).to_have_text("closed")
+    expect_status(callee, "The other tab is here")
+    caller.reload()
+    for page in (caller, callee):
+        expect(page.locator("#chat-state")).to_have_text("open", timeout=TIMEOUT)
+    say(caller, "Hello again")
+    expect(callee.locator("#chat-log li")).to_have_text(["Other tab: Hello again"])
+    expect_in_call(caller, callee)
+
+
 def test_each_step_page_runs_the_code_it_shows(server, page, room):
     """The module the page loads is the text the page displays, line for line."""
-    for step in range(1, 6):
+    for step in STEPS:
         page = one_step_page(page.context, f"{server}/steps/{step}?room={room}-{step}")
         shown = page.evaluate(SHOWN_CODE)
         src = page.locator('script[type="module"]').get_attribute("src")
@@ -173,7 +255,7 @@ SHOWN_CODE = """() => {
 }"""
 
 
-@pytest.mark.parametrize("step", range(1, 6))
+@pytest.mark.parametrize("step", STEPS)
 @pytest.mark.parametrize("websocket", [True, False], ids=["default transports", "long-polling only"])
 def test_a_closed_tab_is_noticed_at_once_on_every_step(server, red_browser, blue_browser, open_page, room, step,
                                                        websocket):

@@ -85,6 +85,23 @@ def test_a_downloaded_step_5_opened_from_disk_calls_the_step_page_it_came_from(
     expect_colour(step_page, "remote-video", rgb_of("blue"))
 
 
+def test_a_downloaded_step_6_opened_from_disk_chats_with_the_step_page_it_came_from(
+    file_friendly_server, red_browser, blue_browser, new_context, open_page, room, tmp_path
+):
+    """The file has the chat box the step's code uses, labelled as the page was."""
+    step_page = open_page(red_browser, f"{file_friendly_server}/steps/6?room={room}")
+    expect_status(step_page, "Waiting for a second tab")
+    path = download_step(step_page, tmp_path)
+    on_disk = new_context(browser=blue_browser).new_page()
+    on_disk.goto(path.as_uri())
+    for page in (step_page, on_disk):
+        expect(page.locator("#chat-state")).to_have_text("open", timeout=15_000)
+    on_disk.get_by_label("Message").fill("Hello from a file")
+    on_disk.get_by_role("button", name="Send").click()
+    expect(step_page.locator("#chat-log li")).to_have_text(["Other tab: Hello from a file"])
+    expect(on_disk.locator("#chat-log li")).to_have_text(["You: Hello from a file"])
+
+
 def test_a_downloaded_step_is_refused_by_a_server_that_does_not_allow_files(
     server, red_browser, blue_browser, new_context, open_page, room, tmp_path
 ):

@@ -43,6 +43,9 @@ class Peer:
     def signal(self, message):
         self.client.emit("signal", message, namespace=NS)
 
+    def offer_ahead(self, message):
+        self.client.emit("offer-ahead", message, namespace=NS)
+
     def received(self):
         return [(event["name"], event["args"]) for event in self.client.get_received(NS)]
 

@@ -11,7 +11,7 @@ def scripts(text):
     return re.findall(r"<script([^>]*)>(.*?)</script>", text, re.S)
 
 
-@pytest.mark.parametrize("step", range(1, 6))
+@pytest.mark.parametrize("step", range(1, 7))
 def test_a_step_downloads_as_one_html_file_with_its_code_unchanged(app, client, step):
     response = client.get(f"/steps/{step}/download?room=my-room")
     assert response.status_code == 200
@@ -52,7 +52,7 @@ def test_no_script_can_end_early():
 
 
 def test_there_is_no_download_of_a_step_that_does_not_exist(client):
-    assert client.get("/steps/6/download").status_code == 404
+    assert client.get("/steps/7/download").status_code == 404
 
 
 def test_the_step_page_links_to_its_download_with_its_room(client):

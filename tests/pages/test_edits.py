@@ -101,6 +101,16 @@ def test_the_error_page_is_in_the_readers_language(client, steps):
     assert "3-offer/step.toml" in response.text
 
 
+@pytest.mark.parametrize("demo", ['["chat", "whiteboard"]', '"chat"', '[["chat"]]'])
+def test_a_demo_part_that_does_not_exist_names_the_step_toml_and_the_parts_there_are(client, steps, demo):
+    edit(steps / "6-datachannel" / "step.toml", 'demo = ["chat"]', f"demo = {demo}")
+    response = client.get("/steps/6?room=r", headers={"Accept-Language": "en"})
+    assert response.status_code == 500
+    assert "6-datachannel/step.toml: demo is a list of parts of the live demo, among: chat" in response.text
+    edit(steps / "6-datachannel" / "step.toml", f"demo = {demo}", 'demo = ["chat"]')
+    assert 'id="chat-form"' in client.get("/steps/6?room=r").text
+
+
 def test_the_steps_dir_setting_reaches_the_app(steps):
     import app as app_module
 

@@ -10,7 +10,7 @@ from pages.content import Tutorial
 from pages.lesson import Lesson, LessonError
 
 STEPS_DIR = Path(__file__).resolve().parents[2] / "steps"
-STEP_COUNT = 5
+STEP_COUNT = 6
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def line_containing(lesson, step, fragment):
 
 def test_the_lesson_has_a_step_for_each_step_folder_and_each_adds_code(lesson):
     folders = sorted(p.name for p in STEPS_DIR.iterdir() if p.is_dir())
-    assert folders == ["1-connect", "2-camera", "3-offer", "4-answer", "5-ontrack"]
+    assert folders == ["1-connect", "2-camera", "3-offer", "4-answer", "5-ontrack", "6-datachannel"]
     assert lesson.step_count == len(folders)
     for step in range(1, STEP_COUNT + 1):
         assert lesson.new_line_numbers(step), f"step {step} adds no code"
@@ -52,7 +52,8 @@ def test_the_lesson_has_a_step_for_each_step_folder_and_each_adds_code(lesson):
         (2, ["getUserMedia", "addTrack"], ["createOffer", "createAnswer", "ontrack"]),
         (3, ["getUserMedia", "createOffer", "onicecandidate"], ["createAnswer", "ontrack"]),
         (4, ["createOffer", "createAnswer", "setRemoteDescription"], ["pc.ontrack"]),
-        (5, ["getUserMedia", "createOffer", "createAnswer", "pc.ontrack"], []),
+        (5, ["getUserMedia", "createOffer", "createAnswer", "pc.ontrack"], ["createDataChannel", "ondatachannel"]),
+        (6, ["pc.ontrack", "pc.createDataChannel('chat')", "pc.ondatachannel", "channel.send(text)", "pc.close()"], []),
     ],
 )
 def test_each_step_has_what_it_has_taught_so_far_and_nothing_more(lesson, step, present, absent):
@@ -107,6 +108,7 @@ DROPPED = {
     ],
     4: ["    status.textContent = 'Received an offer. Answering it is step 4.';"],
     5: [],
+    6: [],
 }
 
 
@@ -145,7 +147,7 @@ def test_get_user_media_is_new_in_step_2_only(lesson):
 
 @pytest.mark.parametrize(
     ("step", "fragment"),
-    [(3, "pc.createOffer()"), (4, "pc.createAnswer()"), (5, "pc.ontrack")],
+    [(3, "pc.createOffer()"), (4, "pc.createAnswer()"), (5, "pc.ontrack"), (6, "pc.ondatachannel")],
 )
 def test_the_step_that_introduces_a_call_marks_it_new(lesson, step, fragment):
     assert line_containing(lesson, step, fragment) in lesson.new_line_numbers(step)
@@ -157,6 +159,13 @@ def test_the_step_that_introduces_a_call_marks_it_new(lesson, step, fragment):
 def test_new_lines_are_never_blank(lesson, step):
     code = lines_of(lesson.code(step))
     assert all(code[n - 1].strip() for n in lesson.new_line_numbers(step))
+
+
+def test_step_6_creates_its_channel_before_the_offer(lesson):
+    """Created after the offer, the channel has no section in the SDP and never opens."""
+    code = lesson.code(6)
+    assert code.index("pc.createDataChannel('chat')") < code.index("pc.createOffer()")
+    assert code.count("createDataChannel") == 1  # the caller's only: the callee is handed it
 
 
 def test_diff_shows_added_and_removed_lines(lesson):
@@ -189,7 +198,7 @@ def test_diff_of_step_1_starts_from_nothing(lesson):
     assert all(line.startswith("+") for line in diff[3:])
 
 
-@pytest.mark.parametrize("step", [0, 6, -1])
+@pytest.mark.parametrize("step", [0, STEP_COUNT + 1, -1])
 def test_asking_for_a_step_that_does_not_exist_is_an_error(lesson, step):
     for method in (lesson.code, lesson.new_line_numbers, lesson.diff):
         with pytest.raises(LessonError):

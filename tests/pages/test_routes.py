@@ -1,6 +1,7 @@
 """The pages a learner opens, through Flask's test client."""
 
 import html
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -75,7 +76,7 @@ def test_overview_links_every_step_and_the_call(client):
     text = page(client, "/")
     hrefs = Tags(text).hrefs()
 
-    assert {f"/steps/{n}" for n in range(1, 6)} <= hrefs
+    assert {f"/steps/{n}" for n in range(1, 7)} <= hrefs
     assert "/call" in hrefs
     assert "<svg" in text
     assert '<html lang="en">' in text
@@ -121,7 +122,7 @@ def test_a_step_page_shows_the_whole_program(client):
     assert "new RTCPeerConnection()" in text
 
 
-@pytest.mark.parametrize("number", range(1, 6))
+@pytest.mark.parametrize("number", range(1, 7))
 def test_the_lesson_js_of_a_step_is_the_code_as_of_that_step(client, app, number):
     response = client.get(f"/steps/{number}/lesson.js")
 
@@ -132,10 +133,54 @@ def test_the_lesson_js_of_a_step_is_the_code_as_of_that_step(client, app, number
 
 @pytest.mark.parametrize(
     "url",
-    ["/steps/0", "/steps/6", "/steps/0?room=abc", "/steps/6?room=abc", "/steps/6/lesson.js", "/steps/x"],
+    ["/steps/0", "/steps/7", "/steps/0?room=abc", "/steps/7?room=abc", "/steps/7/lesson.js", "/steps/x"],
 )
 def test_steps_that_do_not_exist_are_not_found(client, url):
     assert client.get(url).status_code == 404
+
+
+def element_ids_the_code_looks_up(code):
+    return set(re.findall(r"document\.getElementById\('([^']+)'\)", code))
+
+
+@pytest.mark.parametrize("number", range(1, 7))
+def test_every_element_a_steps_code_looks_up_is_on_its_page_and_in_its_download(client, app, number):
+    """The chat's form is there from step 6, where the code starts to use it."""
+    wanted = element_ids_the_code_looks_up(pages.tutorial(app).lesson.code(number))
+    assert {"status", "local-video", "remote-video"} <= wanted
+    assert wanted <= Tags(page(client, f"/steps/{number}?room=abc")).ids()
+    assert wanted <= Tags(page(client, f"/steps/{number}/download?room=abc")).ids()
+
+
+@pytest.mark.parametrize("number", range(1, 6))
+def test_steps_before_the_data_channel_have_no_chat(client, number):
+    assert "chat-form" not in Tags(page(client, f"/steps/{number}?room=abc")).ids()
+
+
+@pytest.mark.parametrize(
+    ("language", "strings"),
+    [("en", ["Chat over the data channel", "Message", "Send", 'data-me="You"', 'data-peer="Other tab"']),
+     ("zh", ["通过数据通道聊天", "消息", "发送", 'data-me="我"', 'data-peer="另一个标签页"'])],
+)
+def test_step_6s_chat_is_labelled_in_the_pages_language(client, language, strings):
+    text = page(client, "/steps/6?room=abc", headers={"Accept-Language": language})
+    tags = Tags(text)
+    # A labelled box and a submit button in one form, closed until the channel opens.
+    assert tags.all("form", id="chat-form")
+    assert tags.all("label", **{"for": "chat-input"})
+    assert tags.all("input", id="chat-input", name="message")
+    assert tags.all("button", type="submit")
+    assert "disabled" in tags.all("fieldset", id="chat-fields")[0]
+    assert tags.all("ol", id="chat-log")[0]["aria-live"] == "polite"
+    for string in strings:
+        assert string in text, string
+    assert "6 / 6" in text
+
+
+def test_step_5_leads_to_step_6_and_step_6_to_the_call(client):
+    assert "/steps/6" in Tags(page(client, "/steps/5?room=abc")).hrefs()
+    hrefs = Tags(page(client, "/steps/6?room=abc")).hrefs()
+    assert {"/steps/5", "/call"} <= hrefs and "/steps/7" not in hrefs
 
 
 # --- the call ---------------------------------------------------------------
@@ -271,7 +316,7 @@ def test_every_response_carries_the_content_security_policy(client, path):
 
 def test_pages_have_no_inline_script_to_run(client):
     """Only data blocks (type=application/json) may be inline: the policy would block the rest."""
-    for path in ["/", "/steps/1?room=r", "/steps/5?room=r", "/call?room=r"]:
+    for path in ["/", "/steps/1?room=r", "/steps/6?room=r", "/call?room=r"]:
         html = client.get(path).get_data(as_text=True)
         for attributes, _ in re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S):
             assert "src=" in attributes or 'type="application/json"' in attributes, (path, attributes)
@@ -285,3 +330,10 @@ def test_files_carry_an_etag_and_an_unchanged_one_is_not_sent_again(client, path
     assert first.status_code == 200 and first.headers["ETag"]
     again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert (again.status_code, again.get_data()) == (304, b"")
+
+
+def test_healthz_names_the_process_and_has_no_queue_to_check_in_one_process(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"ok": True, "pid": os.getpid(), "async_mode": "threading", "message_queue": None}
+    assert response.headers["Cache-Control"] == "no-store"

@@ -5,38 +5,17 @@ Each client here joins a room, relays an offer to the other member, and leaves,
 under each async mode the server runs in (a subprocess, as a learner starts it).
 """
 
-import queue
 import time
 import uuid
 
 import pytest
-import socketio
 
 from signaling import NAMESPACE
 from tests.harness.signal_client import OFFER
+from tests.harness.socketio_client import WAIT, Listener
 
 # None: the client's default (polling first, then the upgrade).
 TRANSPORTS = {"default": None, "polling only": ["polling"], "websocket only": ["websocket"]}
-WAIT = 10  # seconds: a generous bound for one message on loopback
-
-
-class Listener:
-    """A python-socketio Client whose server events are queued, in order of arrival."""
-
-    def __init__(self, transports):
-        self.client = socketio.Client(reconnection=False)
-        self.events = queue.Queue()
-        for event in ("peer-joined", "peer-left", "signal", "error"):
-            self.client.on(event, self._queue(event), namespace=NAMESPACE)
-
-    def _queue(self, event):
-        return lambda *args: self.events.put((event, list(args)))
-
-    def next_event(self):
-        return self.events.get(timeout=WAIT)
-
-    def call(self, event, *args):
-        return self.client.call(event, *args, namespace=NAMESPACE, timeout=WAIT)
 
 
 @pytest.fixture
@@ -45,8 +24,7 @@ def connect(server):
     opened = []
 
     def connect(transports):
-        listener = Listener(transports)
-        listener.client.connect(server.url, namespaces=[NAMESPACE], transports=transports, wait_timeout=WAIT)
+        listener = Listener(transports).connect(server.url)
         opened.append(listener)
         return listener
 

@@ -7,7 +7,15 @@ drains what the server has sent it so far, as (event, args) pairs.
 
 import pytest
 
-from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_REPORTED_CANDIDATES, MAX_REPORTED_ERRORS, MAX_SDP_CHARS
+import signaling
+from signaling import NAMESPACE as NS
+from signaling.protocol import (
+    MAX_CANDIDATE_CHARS,
+    MAX_OFFER_AHEAD_CHARS,
+    MAX_REPORTED_CANDIDATES,
+    MAX_REPORTED_ERRORS,
+    MAX_SDP_CHARS,
+)
 from tests.harness.signal_client import (
     ANSWER,
     BYE,
@@ -240,6 +248,97 @@ def test_a_refused_signal_does_not_stop_the_next_one(pair):
     assert callee.received() == [("signal", [OFFER])]
 
 
+# --- an offer left ahead ------------------------------------------------------
+
+
+def test_an_offer_left_while_alone_goes_to_the_newcomer_as_it_joins(connect):
+    first, second = connect(), connect()
+    first.join("room1")
+    first.offer_ahead(OFFER)
+    assert first.received() == []
+
+    assert second.join("room1") == {"ok": True, "role": "callee", "peers": 1}
+    # As the signal the first would have sent: a client that never heard of
+    # offer-ahead answers it all the same.
+    assert second.received() == [("signal", [OFFER])]
+    # The first is told its offer went, so that it does not send it again.
+    assert first.received() == [("peer-joined", [{"offer_sent": True}])]
+
+
+def test_the_latest_offer_left_ahead_counts_and_goes_once(connect):
+    first, second, third = connect(), connect(), connect()
+    first.join("room1")
+    first.offer_ahead({"type": "offer", "sdp": "v=0 older"})
+    first.offer_ahead(OFFER)
+
+    second.join("room1")
+    assert second.received() == [("signal", [OFFER])]
+    second.leave()
+    first.received()
+    # Delivered once: the next newcomer hears from the first itself.
+    third.join("room1")
+    assert third.received() == []
+    assert first.received() == [("peer-joined", [{}])]
+
+
+def test_an_offer_left_ahead_once_someone_is_there_is_dropped(pair, connect):
+    caller, callee = pair("room1")
+
+    caller.offer_ahead(OFFER)
+
+    # Their peer-joined already asked for the offer: nothing is relayed or kept.
+    assert caller.received() == callee.received() == []
+    callee.leave()
+    newcomer = connect()
+    newcomer.join("room1")
+    assert newcomer.received() == []
+
+
+@pytest.mark.parametrize("departure", ["leave", "disconnect"])
+def test_an_offer_left_ahead_goes_when_its_sender_does(app, connect, departure):
+    first = connect()
+    first.join("room1")
+    first.offer_ahead(OFFER)
+    assert signaling.of(app).namespace.offers_held() == 1
+
+    getattr(first, departure)()
+
+    assert signaling.of(app).namespace.offers_held() == 0
+    second, third = connect(), connect()
+    second.join("room1")
+    third.join("room1")
+    assert third.received() == []
+    assert second.received() == [("peer-joined", [{}])]
+
+
+OFFERS_AHEAD_REFUSED = {
+    "an answer": (ANSWER, "invalid-signal"),
+    "a candidate": (CANDIDATE, "invalid-signal"),
+    "an offer with an extra field": ({**OFFER, "extra": 1}, "invalid-signal"),
+    "an offer with no sdp": ({"type": "offer"}, "invalid-signal"),
+    "too large": ({"type": "offer", "sdp": "v" * (MAX_OFFER_AHEAD_CHARS + 1)}, "too-large"),
+    "not an object": ("offer", "invalid-signal"),
+}
+
+
+@pytest.mark.parametrize(("message", "code"), OFFERS_AHEAD_REFUSED.values(), ids=list(OFFERS_AHEAD_REFUSED))
+def test_an_offer_ahead_that_is_no_small_offer_is_refused_and_not_kept(connect, message, code):
+    first, second = connect(), connect()
+    first.join("room1")
+
+    first.offer_ahead(message)
+
+    assert first.received() == [error_event(code)]
+    second.join("room1")
+    assert second.received() == []
+
+
+def test_an_offer_ahead_outside_a_room_is_refused(connect):
+    peer = connect()
+    peer.offer_ahead(OFFER)
+    assert peer.received() == [error_event("not-in-room")]
+
+
 # --- leave and disconnect ---------------------------------------------------
 
 
@@ -323,3 +422,17 @@ def test_the_last_member_leaving_deletes_the_room(pair, registry):
     assert registry.room_count() == 2
     callee.disconnect()
     assert registry.room_count() == 1
+
+
+def test_a_client_whose_seat_was_lost_while_redis_was_down_is_told_and_its_place_freed(app, connect):
+    """What the processes sharing Redis do for a seat someone else took meanwhile
+    (signaling/processes.py): the store has already dropped it; the client hears why."""
+    peer = connect("192.0.2.50")
+    assert peer.join("lost-seat")["ok"]
+    bound = signaling.of(app)
+    sid = bound.socketio.server.manager.sid_from_eio_sid(peer.client.eio_sid, NS)
+    bound.rooms.leave(sid)
+    bound.namespace.seats_lost([sid])
+    assert peer.received() == [error_event("store-unavailable")]
+    assert bound.addresses.room_places("192.0.2.50") == 0
+    assert peer.join("another")["ok"]

@@ -1,0 +1,41 @@
+"""The message queue between processes: python-socketio's RedisManager, which
+Flask-SocketIO uses for `message_queue=redis://...`, made with two changes.
+
+- Its listener waited twice as long after each failure, up to 60 s (seen in
+  python-socketio 5.18), so relays from other processes came back up to a minute
+  after Redis did. Here it retries every RETRY_SECONDS.
+- Its lines go to this package's log, at most one every few seconds while Redis
+  is down (store.OUTAGE_LOG), instead of two per message.
+"""
+
+import logging
+import time
+
+import socketio
+
+from . import store
+
+RETRY_SECONDS = 1.0
+CHANNEL = "flask-socketio"  # Flask-SocketIO's own default
+
+log = logging.getLogger("signaling.queue")
+
+
+class QueueManager(socketio.RedisManager):
+    def _redis_listen_with_retries(self):
+        while True:
+            try:
+                self._redis_connect()
+                self.pubsub.subscribe(self.channel)
+                yield from self.pubsub.listen()
+            except Exception as error:  # as upstream: any failure, then connect again
+                log.warning("message queue: cannot receive from Redis (%s); retrying every %g s",
+                            error, RETRY_SECONDS)
+                time.sleep(RETRY_SECONDS)  # green under eventlet's and gevent's monkey-patching
+
+
+def manager(url):
+    if store.OUTAGE_LOG not in log.filters:
+        log.addFilter(store.OUTAGE_LOG)
+    return QueueManager(url, channel=CHANNEL, logger=log,
+                        redis_options={"socket_connect_timeout": store.CONNECT_SECONDS})

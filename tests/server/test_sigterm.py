@@ -1,0 +1,93 @@
+"""SIGTERM, as a process manager or a rolling restart sends it: the server stops
+accepting at once, sends its Socket.IO clients away (they reconnect by themselves,
+here to the same port once a new server listens there), tells no one that a peer
+left, and exits with 0 within its grace period. Under each async mode."""
+
+import queue
+import signal
+import socket
+import time
+import uuid
+
+import pytest
+import socketio
+
+import serving
+from serving.graceful import GRACE_SECONDS
+from signaling import NAMESPACE
+from tests.harness.resources import wait_until
+from tests.harness.server import server_process
+
+WAIT = 10  # seconds: a generous bound for anything on loopback
+REFUSED_WITHIN = 1.0  # seconds after SIGTERM: new connections are refused
+EXIT_SECONDS = 3  # for the interpreter to exit after the grace period, on a busy machine
+TRANSPORTS = {"websocket": ["websocket"], "polling": ["polling"]}
+
+
+class Member:
+    """A python-socketio client that reconnects as browsers do, and notes what happens."""
+
+    def __init__(self, url, transports):
+        self.client = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=0.5)
+        self.events = queue.Queue()
+        for event in ("connect", "disconnect", "peer-joined", "peer-left"):
+            self.client.on(event, self._note(event), namespace=NAMESPACE)
+        self.client.connect(url, namespaces=[NAMESPACE], transports=transports, wait_timeout=WAIT)
+        self.events.get(timeout=WAIT)  # its first connect
+
+    def _note(self, event):
+        return lambda *args: self.events.put(event)
+
+    def join(self, room):
+        return self.client.call("join", {"room": room}, namespace=NAMESPACE, timeout=WAIT)
+
+    def next_event(self):
+        return self.events.get(timeout=WAIT)
+
+    def events_left(self):
+        left = []
+        while not self.events.empty():
+            left.append(self.events.get())
+        return left
+
+
+def refuses_connections(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
+@pytest.mark.parametrize("async_mode", serving.ASYNC_MODES)
+def test_sigterm_sends_the_clients_away_and_exits(async_mode, transports):
+    room = f"sigterm-{uuid.uuid4().hex}"
+    with server_process(async_mode) as server:
+        caller, callee = Member(server.url, transports), Member(server.url, transports)
+        assert caller.join(room)["ok"] and callee.join(room)["ok"]
+        assert caller.next_event() == "peer-joined"
+
+        signalled = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        assert wait_until(lambda: refuses_connections(server.port), REFUSED_WITHIN)
+        # Both are sent away, and neither is told the other left: their call goes on.
+        assert caller.next_event() == "disconnect"
+        assert callee.next_event() == "disconnect"
+        code = server.process.wait(timeout=GRACE_SECONDS + WAIT)
+        stopped_after = time.monotonic() - signalled
+        log = server.output()
+        assert code == 0, log
+        assert stopped_after < GRACE_SECONDS + EXIT_SECONDS, f"stopped {stopped_after:.1f} s after SIGTERM"
+        assert "Stopped." in log and "Traceback" not in log, log
+
+    # They reconnect by themselves to whatever listens there next, and join again.
+    with server_process(async_mode, port=server.port):
+        for member in (caller, callee):
+            assert member.next_event() == "connect"
+        assert caller.join(room) == {"ok": True, "role": "caller", "peers": 0}
+        assert callee.join(room) == {"ok": True, "role": "callee", "peers": 1}
+        assert caller.next_event() == "peer-joined"
+        assert caller.events_left() == callee.events_left() == []  # no peer-left, ever
+        for member in (caller, callee):
+            member.client.disconnect()
