@@ -234,6 +234,7 @@ function join() {
     focusHangUpOnJoin = false;
     const peerPresent = reply.peers > 0;
     peerHere = peerPresent;
+    if (peerPresent) media.sendState(); // what the one already here shows over our video
     if (negotiation.inCall()) {
       setStatus('connected'); // back after a signaling outage; the call never stopped
     } else {
@@ -255,6 +256,7 @@ async function peerJoined(news) {
   if (!negotiation.inCall()) setStatus('calling');
   peerHere = true;
   sendReport(); // what we gathered alone, before they came
+  media.sendState();
   await negotiation.peerJoined({ offerSent: news?.offer_sent === true });
 }
 
@@ -263,6 +265,7 @@ async function peerJoined(news) {
 function peerGone() {
   peerHere = false;
   negotiation.peerLeft();
+  media.showRemoteState(null);
   stats.stop();
   setStatus('peer_left');
 }
@@ -276,6 +279,7 @@ function hangUp() {
   everJoined = false;
   peerHere = false;
   negotiation.hangUp();
+  media.showRemoteState(null);
   stats.stop();
   setStatus('hung_up');
   // A disabled or hidden button loses the focus: a keyboard user's goes on to the other one.
@@ -326,7 +330,8 @@ try {
 }
 localVideo.srcObject = stream;
 // Screen sharing, the choice of camera, and the states the other side sees.
-const media = createMediaControls(stream);
+// Their states go to the peer as signals, when there is a peer to tell.
+const media = createMediaControls(stream, (message) => peerHere && socket.connected && send(message));
 document.getElementById('second-tab').href = location.href; // with a private room's key
 negotiation = createNegotiation({
   configuration: config,
@@ -390,6 +395,7 @@ socket.on('signal', async (message) => {
   else if (message.type === 'candidate') await negotiation.receiveCandidate(message.candidate);
   else if (message.type === 'bye') peerGone();
   else if (message.type === 'report') receiveReport(message);
+  else if (message.type === 'state') media.showRemoteState(message);
 });
 socket.on('error', (error) => {
   console.warn('The signaling server refused a message:', error);

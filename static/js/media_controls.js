@@ -4,19 +4,18 @@
 //
 // Nothing here renegotiates. The video sender keeps its place in the SDP and
 // RTCRtpSender.replaceTrack() puts another track of the same kind on it. The
-// states travel on a small data channel of each peer connection, peer to peer.
+// states go through the signaling server as a 'state' signal: a data channel
+// would add an SCTP section to every offer for three booleans.
 //
 // `stream` is the page's stream, the one each new peer connection adds: its
 // video track is swapped too, so that the next call sends what this one sends
 // now, and the local preview (which plays it) shows it.
 
-// Both sides create the channel themselves with the same id (negotiated), so
-// neither waits for the other's ondatachannel. It rides in the first offer.
-const STATE_CHANNEL = { negotiated: true, id: 0 };
 const STATES = ['muted', 'camera_off', 'sharing'];
 
 // Its elements and strings are the call page's (templates/_media_controls.html).
-export function createMediaControls(stream) {
+// sendSignal(message) sends a signal to the peer, when there is one.
+export function createMediaControls(stream, sendSignal) {
   const shareButton = document.getElementById('share-screen');
   const cameraChoice = document.getElementById('camera-choice');
   const cameraSelect = document.getElementById('camera-select');
@@ -24,7 +23,6 @@ export function createMediaControls(stream) {
   const problem = document.getElementById('media-problem');
   const strings = JSON.parse(document.getElementById('media-strings').textContent);
   let pc;
-  let channel;
   let camera = stream.getVideoTracks()[0]; // the camera to send when not sharing
   let screen = null; // the screen's track while sharing
 
@@ -38,7 +36,7 @@ export function createMediaControls(stream) {
   // The full state each time, never a change: whatever came before, the last
   // message tells the whole truth.
   function sendState() {
-    if (channel?.readyState === 'open') channel.send(JSON.stringify(localState()));
+    sendSignal({ type: 'state', ...localState() });
   }
 
   function showRemoteState(state) {
@@ -54,28 +52,14 @@ export function createMediaControls(stream) {
     remoteState.hidden = shown.length === 0;
   }
 
-  function receiveState({ data }) {
-    try {
-      const state = JSON.parse(data);
-      if (typeof state !== 'object' || state === null) throw new Error('not an object');
-      showRemoteState(state);
-    } catch (error) {
-      console.warn('Ignored a state message from the other side that is not JSON state:', error.message);
-    }
-  }
-
-  // Each peer connection carries one call: a new one gets its own channel, and
-  // the other side of it has heard nothing from us yet. The channel outlives
-  // renegotiations and ICE restarts (SCTP runs over the same DTLS transport),
-  // and what is sent while the path is down arrives once it is back.
+  // The peer connection whose video sender carries the camera or the screen.
+  // Once it connects, the state goes again: whatever the other side heard
+  // before its own call began, this is the one it shows.
   function attach(peerConnection) {
     pc = peerConnection;
-    showRemoteState(null);
-    channel = pc.createDataChannel('media-state', STATE_CHANNEL);
-    const mine = channel;
-    channel.addEventListener('open', sendState);
-    channel.addEventListener('message', receiveState);
-    channel.addEventListener('close', () => mine === channel && showRemoteState(null));
+    pc.addEventListener('connectionstatechange', () => {
+      if (peerConnection.connectionState === 'connected') sendState();
+    });
   }
 
   // The video sender, found by what it was made for: its track may be another.
@@ -186,5 +170,6 @@ export function createMediaControls(stream) {
   navigator.mediaDevices.addEventListener('devicechange', listCameras);
   listCameras();
 
-  return { attach, sendState };
+  // showRemoteState(message) shows a state signal; showRemoteState(null) clears it.
+  return { attach, sendState, showRemoteState };
 }

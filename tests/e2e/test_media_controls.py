@@ -140,6 +140,9 @@ def test_the_other_side_sees_muted_camera_off_and_sharing(server, red_browser, b
     blue = open_page(blue_browser, url_in(server, language, f"/call?room={room}"))
     expect_in_call(red, blue)
     expect_remote_state(blue)
+    # The states go through the signaling server: the call has no data section.
+    for page in (red, blue):
+        assert "m=application" not in page.evaluate("() => pc.localDescription.sdp")
 
     red.click("#toggle-mic")
     expect_remote_state(blue, say["muted"])
@@ -155,7 +158,7 @@ def test_the_other_side_sees_muted_camera_off_and_sharing(server, red_browser, b
         expect_no_english_prose(blue)
         expect_no_english_prose(red)
 
-    # After an ICE restart the channel still carries the states.
+    # After an ICE restart the states still arrive.
     ufrag = blue.evaluate("() => pc.remoteDescription.sdp.match(/a=ice-ufrag:(.*)/)[1]")
     red.evaluate("() => pc.restartIce()")
     blue.wait_for_function("(old) => pc.remoteDescription.sdp.match(/a=ice-ufrag:(.*)/)[1] !== old", arg=ufrag,
@@ -173,6 +176,16 @@ def test_the_other_side_sees_muted_camera_off_and_sharing(server, red_browser, b
     expect_connected(blue)
     expect_remote_state(blue, say["muted"], say["sharing"])
     expect_remote_state(red)  # and blue, who changed nothing, shows no state
+
+    # One who rejoins muted is shown muted at once.
+    blue.click("#toggle-mic")
+    expect_remote_state(red, say["muted"])
+    blue.click("#hang-up")
+    expect_remote_state(red)
+    blue.click("#rejoin")
+    expect_connected(blue)
+    expect_remote_state(red, say["muted"])
+    expect_remote_state(blue, say["muted"], say["sharing"])
 
 
 def test_switching_cameras_changes_the_other_sides_picture(server, two_camera_browser, blue_browser, open_page,
