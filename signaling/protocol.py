@@ -26,6 +26,9 @@ CANDIDATE_FIELDS = {"candidate", "sdpMid", "sdpMLineIndex", "usernameFragment"}
 CANDIDATE_TYPES = {"host", "srflx", "prflx", "relay"}
 MAX_REPORTED_CANDIDATES = 1000
 MAX_REPORTED_ERRORS = 8
+# A state: what the other side shows over this side's video. Each message is
+# the whole state, so each field is always there.
+STATE_FIELDS = ("muted", "camera_off", "sharing")
 
 
 class SignalingError(Exception):
@@ -78,9 +81,16 @@ def validate_signal(data):
     elif kind == "report":
         _expect_keys(data, {"type", "candidates", "errors"})
         _validate_report(data["candidates"], data["errors"])
+    elif kind == "state":
+        _expect_keys(data, {"type", *STATE_FIELDS})
+        if not all(type(data[field]) is bool for field in STATE_FIELDS):
+            raise SignalingError(
+                "invalid-signal", f"A state's {', '.join(STATE_FIELDS)} are each true or false."
+            )
     else:
         raise SignalingError(
-            "invalid-signal", "A signal's 'type' must be offer, answer, candidate, bye or report."
+            "invalid-signal",
+            "A signal's 'type' must be offer, answer, candidate, bye, report or state.",
         )
     return data
 

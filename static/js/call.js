@@ -10,6 +10,7 @@
 // the peer connection; call_stats.js shows its statistics while a call is up.
 
 import { createCallStats } from './call_stats.js';
+import { createMediaControls } from './media_controls.js';
 import { createNegotiation } from './negotiation.js';
 import { STALL_MS, diagnose, noCandidates, report } from './doctor.js';
 import { showRoomQr } from './room_qr.js';
@@ -233,6 +234,7 @@ function join() {
     focusHangUpOnJoin = false;
     const peerPresent = reply.peers > 0;
     peerHere = peerPresent;
+    if (peerPresent) media.sendState(); // what the one already here shows over our video
     if (negotiation.inCall()) {
       setStatus('connected'); // back after a signaling outage; the call never stopped
     } else {
@@ -254,6 +256,7 @@ async function peerJoined(news) {
   if (!negotiation.inCall()) setStatus('calling');
   peerHere = true;
   sendReport(); // what we gathered alone, before they came
+  media.sendState();
   await negotiation.peerJoined({ offerSent: news?.offer_sent === true });
 }
 
@@ -262,6 +265,7 @@ async function peerJoined(news) {
 function peerGone() {
   peerHere = false;
   negotiation.peerLeft();
+  media.showRemoteState(null);
   stats.stop();
   setStatus('peer_left');
 }
@@ -275,6 +279,7 @@ function hangUp() {
   everJoined = false;
   peerHere = false;
   negotiation.hangUp();
+  media.showRemoteState(null);
   stats.stop();
   setStatus('hung_up');
   // A disabled or hidden button loses the focus: a keyboard user's goes on to the other one.
@@ -304,6 +309,7 @@ function toggle(kind, button, offLabel, onLabel) {
   if (!track) return;
   track.enabled = !track.enabled;
   button.textContent = track.enabled ? offLabel : onLabel;
+  media.sendState(); // the other side shows it
 }
 // [/call]
 
@@ -323,6 +329,9 @@ try {
   throw error;
 }
 localVideo.srcObject = stream;
+// Screen sharing, the choice of camera, and the states the other side sees.
+// Their states go to the peer as signals, when there is a peer to tell.
+const media = createMediaControls(stream, (message) => peerHere && socket.connected && send(message));
 document.getElementById('second-tab').href = location.href; // with a private room's key
 negotiation = createNegotiation({
   configuration: config,
@@ -337,7 +346,10 @@ negotiation = createNegotiation({
   // A renegotiation of a live call (an ICE restart) is no new call to answer.
   onAnswering: () => negotiation.pc.connectionState !== 'connected' && setStatus('answering'),
   onIceCandidateError: recordIceError,
-  onPeerConnection: watchConnection,
+  onPeerConnection: (pc) => {
+    watchConnection(pc);
+    media.attach(pc);
+  },
 });
 showDiagnosis(); // a configuration that cannot work is known before any call
 // The tests and the console read the current connection here.
@@ -383,6 +395,7 @@ socket.on('signal', async (message) => {
   else if (message.type === 'candidate') await negotiation.receiveCandidate(message.candidate);
   else if (message.type === 'bye') peerGone();
   else if (message.type === 'report') receiveReport(message);
+  else if (message.type === 'state') media.showRemoteState(message);
 });
 socket.on('error', (error) => {
   console.warn('The signaling server refused a message:', error);

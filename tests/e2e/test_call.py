@@ -28,6 +28,16 @@ def start_call(open_page, server, room, first_browser, second_browser):
     return first, second
 
 
+def call_from(red, open_page, url, blue_browser):
+    """A call from `red`, a page the test opened in a context of its own, to a blue
+    page; both show the other's colour. Returns the blue page."""
+    red.goto(url)
+    expect_status(red, "Waiting for someone")
+    blue = open_page(blue_browser, url)
+    expect_in_call(red, blue)
+    return blue
+
+
 def test_each_side_sees_and_hears_the_other(server, red_browser, blue_browser, open_page, room):
     red, blue = start_call(open_page, server, room, red_browser, blue_browser)
     expect_colour(red, "local-video", RED)

@@ -55,3 +55,28 @@ def launch_options(browser_type, fake_video=None, **options):
         if executable:
             options.setdefault("executable_path", executable)
     return {**options, "args": camera_args(fake_video) if fake_video else list(CHROMIUM_ARGS)}
+
+
+def tab_sharing_args(fake_video, tab_title):
+    """A browser whose camera shows this clip and whose getDisplayMedia() captures,
+    without asking, the tab titled `tab_title`: a real capture of a real page, whose
+    track ends (as on the browser's own "Stop sharing") when that tab closes.
+
+    Headless Chromium has no screen: `--auto-select-desktop-capture-source=Entire
+    screen` finds no such source and getDisplayMedia() never settles. With
+    --use-fake-ui-for-media-stream it returns a fake screen (the fake camera's green
+    pattern) that never ends, so this browser goes without that flag: its pages
+    need the camera and microphone granted (a context's `permissions`)."""
+    args = [arg for arg in camera_args(fake_video) if arg != "--use-fake-ui-for-media-stream"]
+    return [*args, f"--auto-select-tab-capture-source-by-title={tab_title}"]
+
+
+def two_camera_args():
+    """A browser with Chromium's fake cameras fake_device_0, 1 and 2. Two of them are
+    ordinary cameras that look different: 0 (I420) paints a bright green figure
+    moving on a green background; 2 (MJPEG) the background without the figure. 1
+    is a depth camera (Y16): shown locally, but WebRTC sends none of its frames.
+    The fake cameras have no other options, and a video file replaces them all
+    with one camera."""
+    fake_devices = "--use-fake-device-for-media-stream"
+    return [f"{fake_devices}=device-count=3" if arg == fake_devices else arg for arg in CHROMIUM_ARGS]

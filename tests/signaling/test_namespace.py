@@ -111,6 +111,11 @@ def report(**fields):
     return {"type": "report", "candidates": {**NO_CANDIDATES, "host": 1}, "errors": [401], **fields}
 
 
+def state(**fields):
+    """A state signal (what the other side shows over this side's video) with fields changed."""
+    return {"type": "state", "muted": False, "camera_off": False, "sharing": False, **fields}
+
+
 RELAYED = {
     "offer": OFFER,
     "answer": ANSWER,
@@ -126,6 +131,8 @@ RELAYED = {
         "candidates": dict.fromkeys(NO_CANDIDATES, MAX_REPORTED_CANDIDATES),
         "errors": [300, 799] * (MAX_REPORTED_ERRORS // 2),
     },
+    "state of nothing to show": state(),
+    "state muted, camera off and sharing": state(muted=True, camera_off=True, sharing=True),
 }
 
 
@@ -222,6 +229,13 @@ MALFORMED = {
     "report error out of range": (report(errors=[200]), "invalid-signal"),
     "report error over 799": (report(errors=[800]), "invalid-signal"),
     "report with too many errors": (report(errors=[701] * (MAX_REPORTED_ERRORS + 1)), "invalid-signal"),
+    "state without sharing": ({"type": "state", "muted": True, "camera_off": False}, "invalid-signal"),
+    "state with an extra field": (state(speaking=True), "invalid-signal"),
+    "state in camelCase": (
+        {"type": "state", "muted": False, "cameraOff": True, "sharing": False}, "invalid-signal"),
+    "state muted a number": (state(muted=1), "invalid-signal"),
+    "state camera_off a string": (state(camera_off="true"), "invalid-signal"),
+    "state sharing null": (state(sharing=None), "invalid-signal"),
     "payload a string": ("offer", "invalid-signal"),
     "payload a list": ([OFFER], "invalid-signal"),
     "payload null": (None, "invalid-signal"),
