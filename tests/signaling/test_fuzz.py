@@ -757,6 +757,17 @@ ATTACHMENT_STEPS = [
     Message(2, "signal", ([b"1", b"2"],), False),
 ]
 
+# A leave with a payload takes one of the rarer shapes (arity over 0, or a payload that
+# fits no event); a run whose draws kept to the simple shapes once never sent one
+# (611 leaves, no `invalid-leave`), so these are always tried, in a room and out of one.
+LEAVE_STEPS = [
+    Message(0, "leave", ({},), True),
+    Message(1, "leave", (None, None), True),
+    Message(1, "leave", (), True),
+    Message(1, "leave", ("room",), True),  # in no room now: both refusals
+]
+
+
 @settings(
     max_examples=EXAMPLES_PER_ROUND,
     deadline=None,
@@ -774,6 +785,7 @@ ATTACHMENT_STEPS = [
 )
 @example(steps=PRIVATE_ROOM_STEPS, honest_every=3)
 @example(steps=ATTACHMENT_STEPS, honest_every=3)
+@example(steps=LEAVE_STEPS, honest_every=3)
 def fuzz_the_signal_namespace(steps, honest_every):
     """One example: the hostile steps, with an honest signal after every `honest_every`-th."""
     STATS.examples += 1
