@@ -14,11 +14,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .server import ROOT, free_port, read_log, server_process, stop_process
+from .server import ROOT, free_port, read_log, server_process, stop_process, wait_until_started
 
 EXAMPLE = ROOT / "deploy" / "nginx.conf"
 
@@ -92,21 +91,16 @@ def nginx(app_ports, timeout=10):
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         started = Nginx(process, port, prefix)
         try:
-            _wait_until_listening(started, timeout)
+            wait_until_started(f"nginx on port {port}", process, lambda: _listening(port), timeout, started.output)
             yield started
         finally:
             stop_process(process)
 
 
-def _wait_until_listening(started, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if started.process.poll() is not None:
-            raise RuntimeError(f"nginx exited early:\n{started.output()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", started.port), timeout=1):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nginx did not listen on {started.port} within {timeout} s:\n{started.output()}")
+def _listening(port):
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+    return False
 
 
 @dataclass(frozen=True)

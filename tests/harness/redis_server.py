@@ -5,12 +5,11 @@ import contextlib
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import redis
 
-from .server import free_port, read_log, server_process, stop_process
+from .server import free_port, read_log, server_process, stop_process, wait_until_started
 
 # Seconds an app process may take to start next to another one (eventlet's import
 # alone took 2-4 s on a busy 2-core machine); what is tested comes after.
@@ -43,15 +42,13 @@ class RedisServer:
                    "--dir", str(self.folder)]
         with open(self.log, "ab") as output:
             self.process = subprocess.Popen(command, cwd=self.folder, stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited early:\n{read_log(self.log)}")
-            with contextlib.suppress(redis.ConnectionError):
-                if self.client().ping():
-                    return
-            time.sleep(0.02)
-        raise RuntimeError(f"redis-server did not answer on port {self.port} within {timeout} s")
+        wait_until_started(f"redis-server on port {self.port}", self.process, self._answers, timeout,
+                           lambda: read_log(self.log))
+
+    def _answers(self):
+        with contextlib.suppress(redis.ConnectionError):
+            return self.client().ping()
+        return False
 
     def stop(self):
         stop_process(self.process)

@@ -84,18 +84,25 @@ def read_log(log):
 UNVERIFIED = ssl._create_unverified_context()
 
 
-def wait_until_serving(url, process, timeout, log):
+def wait_until_started(name, process, answers, timeout, output):
+    """Until answers() is true (it catches its own connection errors); fails at once
+    if the process exits, and after timeout seconds, each time with its output."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited early:\n{read_log(log)}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=1, context=UNVERIFIED) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the server did not answer at {url} within {timeout} s")
+            raise RuntimeError(f"{name} exited early:\n{output()}")
+        if answers():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{name} did not answer within {timeout} s:\n{output()}")
+
+
+def wait_until_serving(url, process, timeout, log):
+    def answers():
+        with contextlib.suppress(OSError), urllib.request.urlopen(url + "/", timeout=1, context=UNVERIFIED) as page:
+            return page.status == 200
+
+    wait_until_started(f"the server at {url}", process, answers, timeout, lambda: read_log(log))
 
 
 def stop_process(process):

@@ -10,11 +10,10 @@ import socket
 import struct
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .server import free_port, read_log, stop_process
+from .server import free_port, read_log, stop_process, wait_until_started
 
 MAGIC_COOKIE = 0x2112A442
 BINDING, ALLOCATE = 0x0001, 0x0003
@@ -66,21 +65,17 @@ def coturn(secret=None, timeout=10):
             process = subprocess.Popen(command, cwd=folder, stdout=output, stderr=subprocess.STDOUT)
         server = TurnServer(process, port, secret, realm, log)
         try:
-            wait_until_answering(server, timeout)
+            wait_until_started(f"turnserver on port {port}", process, lambda: _answers(port), timeout, server.output)
             yield server
         finally:
             stop_process(process)
 
 
-def wait_until_answering(server, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"turnserver exited early:\n{server.output()}")
-        with contextlib.suppress(OSError):
-            if request(server.port, message(BINDING), timeout=0.2)[0] == BINDING + SUCCESS:
-                return
-    raise RuntimeError(f"turnserver did not answer on port {server.port} within {timeout} s:\n{server.output()}")
+def _answers(port):
+    """Whether coturn answers a STUN binding request."""
+    with contextlib.suppress(OSError):
+        return request(port, message(BINDING), timeout=0.2)[0] == BINDING + SUCCESS
+    return False
 
 
 # ---- STUN messages -----------------------------------------------------------------
