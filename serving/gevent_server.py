@@ -7,7 +7,7 @@ import gevent
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from .deadlines import HEADS
-from .tcp import LISTEN_BACKLOG, listening_socket
+from .tcp import LISTEN_BACKLOG, is_websocket, listening_socket
 
 
 class DeadlineHandler(WSGIHandler):
@@ -26,6 +26,11 @@ class DeadlineHandler(WSGIHandler):
             return super().handle_one_request()
         finally:
             HEADS.disarm(connection)
+
+    def run_application(self):
+        super().run_application()
+        if is_websocket(self.environ):
+            self.close_connection = True  # see serving/tcp.py, is_websocket
 
     def read_request(self, raw_requestline):
         parsed = super().read_request(raw_requestline)

@@ -5,7 +5,7 @@ import threading
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .deadlines import HeadDeadline
-from .tcp import LISTEN_BACKLOG, set_nodelay, stop_listening
+from .tcp import LISTEN_BACKLOG, is_websocket, set_nodelay, stop_listening
 
 
 class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
@@ -14,6 +14,11 @@ class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
     def setup(self):
         self.timeout = self.server.idle_timeout  # socketserver sets it on the connection
         super().setup()
+
+    def run_wsgi(self):
+        super().run_wsgi()
+        if is_websocket(self.environ):
+            self.close_connection = True  # see serving/tcp.py, is_websocket
 
 
 class Server(ThreadedWSGIServer):

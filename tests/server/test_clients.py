@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from signaling import NAMESPACE
+from tests.harness.raw_socketio import RawSocketIO
 from tests.harness.signal_client import OFFER
 from tests.harness.socketio_client import WAIT, Listener
 
@@ -69,3 +70,20 @@ def test_the_default_client_upgrades_to_websocket_and_keeps_relaying(connect):
     assert caller.next_event() == ("peer-joined", [{}])
     callee.client.emit("signal", OFFER, namespace=NAMESPACE)
     assert caller.next_event() == ("signal", [OFFER])
+
+
+def test_the_connection_ends_with_its_websocket(server):
+    """A client that says goodbye (Engine.IO's close, then WebSocket's closing frame)
+    sees the server's closing frame and then the end of the TCP connection, nothing
+    else. Kept open for another HTTP request, the connection left python-socketio's
+    disconnect waiting 3 s for the end of the close handshake."""
+    raw = RawSocketIO(server.url)
+    raw.send_text(b"1")  # Engine.IO: close
+    raw.send_text(b"\x03\xe8", opcode=0x8)  # WebSocket: close, 1000 (normal)
+    with pytest.raises(ConnectionError, match="closed by the server"):
+        raw.receive()
+    raw.sock.settimeout(WAIT)
+    rest = raw.buffer
+    while chunk := raw.sock.recv(65536):
+        rest += chunk
+    assert rest == b"", f"after its closing frame the server sent {rest[:80]!r}"
