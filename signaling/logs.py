@@ -15,12 +15,17 @@ BURST = 100
 
 
 class RateLimitedLog(logging.Filter):
-    def __init__(self, rate=LINES_PER_SECOND, burst=BURST, clock=time.monotonic):
+    """Lines at `level` or above are limited; those below it pass and take nothing."""
+
+    def __init__(self, rate=LINES_PER_SECOND, burst=BURST, clock=time.monotonic, level=logging.NOTSET):
         super().__init__()
         self.bucket = TokenBucket(rate, burst, clock)
+        self.level = level
         self.left_out = 0
 
     def filter(self, record):
+        if record.levelno < self.level:
+            return True
         if not self.bucket.take():
             self.left_out += 1
             return False

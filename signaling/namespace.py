@@ -91,6 +91,8 @@ class SignalingNamespace(Namespace):
         if not self._allowance(sid).allow_join():
             raise SignalingError("too-many-joins", "Too many joins; wait a minute and try again.")
         others = self._join_counted(sid, room, key)
+        # In its room's channel before anyone hears of it, so that no answer comes first.
+        self.enter_room(sid, _channel(self.rooms.room_of(sid)))
         # The member already there makes the offer; the newcomer answers. If it
         # left its offer here, the newcomer gets it now, as the signal it would
         # have sent, a trip through that member sooner; and that member is told.
@@ -137,13 +139,11 @@ class SignalingNamespace(Namespace):
 
     def on_signal(self, sid, *payload):
         message = validate_signal(_single(payload, "invalid-signal"))
-        peers = self.rooms.peers_of(sid)
-        if peers:
-            # It talks to a peer now: an offer it left here is stale. (With a message
-            # queue, a newcomer who joined through another process never took it.)
-            self._offers_ahead.pop(sid, None)
-        for peer in peers:
-            self._send("signal", message, peer)
+        identity = self.rooms.room_of(sid)
+        # It negotiates now: an offer it left here is stale. (With a message queue, a
+        # newcomer who joined through another process never took it.)
+        self._offers_ahead.pop(sid, None)
+        self._send_to_room("signal", message, identity, sid)
 
     def on_offer_ahead(self, sid, *payload):
         """Alone in its room, a member leaves the offer for whoever joins next (the
@@ -169,6 +169,7 @@ class SignalingNamespace(Namespace):
         self._depart(sid)
 
     def _depart(self, sid):
+        self._leave_channel(sid)
         room, remaining = self.rooms.leave(sid)
         self._offers_ahead.pop(sid, None)
         address = self._place_of.pop(sid, None)
@@ -205,16 +206,39 @@ class SignalingNamespace(Namespace):
         lost = SignalingError(UNAVAILABLE, "The server lost your place in the room while its room store "
                                            "(Redis) was down; join again.")
         for sid in sids:
+            self._leave_channel(sid)
             address = self._place_of.pop(sid, None)
             if address is not None:
                 self.addresses.free_room_place(address)
             self._send("error", lost.as_dict(), sid)
 
+    def _send_to_room(self, event, data, identity, sid):
+        """One event to the other members of sid's room. They sit in its Socket.IO room
+        (its channel), on this process or, with a message queue, on others: then the
+        queue takes the event to every process, and each delivers it to its own
+        members. Members here are reached directly, without a trip to Redis."""
+        channel = _channel(identity)
+        here = sum(1 for member, _ in self.server.manager.get_participants(self.namespace, channel)
+                   if member != sid)
+        local = not self.rooms.spans_processes or here == self.rooms.capacity - 1
+        self.socketio.emit(event, data, to=channel, skip_sid=sid, namespace=self.namespace,
+                           ignore_queue=local)
+
+    def _leave_channel(self, sid):
+        """Out of its room's channel, if it is in one and still connected (python-socketio
+        takes a disconnected client out of every room itself)."""
+        identity = self.rooms.room_of(sid, None)
+        if identity is not None and self.server.manager.is_connected(sid, self.namespace):
+            self.leave_room(sid, _channel(identity))
+
     def _send(self, event, data, sid):
         """One event to one client. With a message queue, a client of another process
         is reached through it; one of this process directly, without a trip to Redis."""
         local = self.server.manager.is_connected(sid, self.namespace)
-        self.socketio.emit(event, data, to=sid, namespace=self.namespace, ignore_queue=local)
+        try:
+            self.socketio.emit(event, data, to=sid, namespace=self.namespace, ignore_queue=local)
+        except SignalingError:  # store-unavailable: Redis went down this moment (the store logs it)
+            log.info("could not pass %r to %s through the message queue", event, sid)
 
     def _check_rate(self, sid, event):
         allowance = self._allowance(sid)
@@ -262,6 +286,12 @@ class SignalingNamespace(Namespace):
             return {"ok": False, "error": refusal.as_dict()}
         self._send("error", refusal.as_dict(), sid)
         return None
+
+
+def _channel(identity):
+    """The Socket.IO room through which a room's members reach each other. (A sid has
+    no colon: no room of ours takes the name of a client's own room.)"""
+    return f"room:{identity}"
 
 
 def _single(payload, code):

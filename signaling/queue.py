@@ -6,6 +6,8 @@ Flask-SocketIO uses for `message_queue=redis://...`, made with two changes.
   after Redis did. Here it retries every RETRY_SECONDS.
 - Its lines go to this package's log, at most one every few seconds while Redis
   is down (store.OUTAGE_LOG), instead of two per message.
+- A message it could not publish was logged and dropped; here the sender is
+  refused with store-unavailable (store.reaching), as when a join cannot reach Redis.
 """
 
 import logging
@@ -32,6 +34,13 @@ class QueueManager(socketio.RedisManager):
                 log.warning("message queue: cannot receive from Redis (%s); retrying every %g s",
                             error, RETRY_SECONDS)
                 time.sleep(RETRY_SECONDS)  # green under eventlet's and gevent's monkey-patching
+
+
+    def _publish(self, data):
+        with store.reaching("passing a message to the other processes"):
+            if not self.connected:
+                self._redis_connect()
+            return self.redis.publish(self.channel, self.json.dumps(data))
 
 
 def manager(url):

@@ -21,7 +21,7 @@ import threading
 
 from . import store
 from .protocol import SignalingError
-from .rooms import ROOM_CAPACITY, room_id
+from .rooms import ROOM_CAPACITY, RoomRegistry, room_id
 
 JOIN = """
 local members = redis.call('LRANGE', KEYS[1], 0, -1)
@@ -111,6 +111,8 @@ REFUSALS = {
 
 
 class RedisRoomRegistry:
+    spans_processes = True  # a room's members may be clients of other processes
+
     def __init__(self, client, process, max_rooms, capacity=ROOM_CAPACITY):
         self.client = client
         self.process = process  # this process's id (processes.py)
@@ -160,11 +162,12 @@ class RedisRoomRegistry:
                 self.out_of_sync = True
                 return room, []
 
+    # This process's own copy of its clients' rooms answers, without a trip to Redis.
+    room_of = RoomRegistry.room_of
+
     def peers_of(self, sid):
-        """The other members of sid's room; raises if sid is in no room."""
-        identity, _ = self._room_of.get(sid, (None, None))
-        if identity is None:
-            raise SignalingError("not-in-room", "Join a room before sending signals.")
+        """The other members of sid's room, as Redis has them; raises if sid is in no room."""
+        identity = self.room_of(sid)
         with store.reaching("relaying a signal"):
             members = self.client.lrange(store.key("room", identity), 0, -1)
         if sid not in members:  # Redis lost this seat (restarted empty): sync() puts it back

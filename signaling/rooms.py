@@ -14,6 +14,7 @@ import threading
 from .protocol import SignalingError
 
 ROOM_CAPACITY = 2
+REFUSE = object()  # room_of's default: refuse a client in no room
 
 
 def room_id(name, key=None):
@@ -24,7 +25,13 @@ def room_id(name, key=None):
     return f"{name}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+def not_in_room():
+    return SignalingError("not-in-room", "Join a room before sending signals.")
+
+
 class RoomRegistry:
+    spans_processes = False  # every member of every room is a client of this process
+
     def __init__(self, max_rooms, capacity=ROOM_CAPACITY):
         self.capacity = capacity
         self.max_rooms = max_rooms
@@ -71,12 +78,17 @@ class RoomRegistry:
                 del self._members[identity]
             return room, list(members)
 
+    def room_of(self, sid, default=REFUSE):
+        """The identity of sid's room; for a sid in no room, default, or the refusal."""
+        identity, _ = self._room_of.get(sid, (default, None))
+        if identity is REFUSE:
+            raise not_in_room()
+        return identity
+
     def peers_of(self, sid):
         """The other members of sid's room; raises if sid is in no room."""
         with self._lock:
-            identity, _ = self._room_of.get(sid, (None, None))
-            if identity is None:
-                raise SignalingError("not-in-room", "Join a room before sending signals.")
+            identity = self.room_of(sid)
             return [other for other in self._members[identity] if other != sid]
 
     def room_count(self):

@@ -25,8 +25,9 @@ CONNECT_SECONDS = 1.0
 ANSWER_SECONDS = 2.0
 
 log = logging.getLogger("signaling.store")
-# One line per outage every few seconds, for the store and the message queue together.
-OUTAGE_LOG = RateLimitedLog(rate=0.2, burst=1)
+# One line per outage every few seconds, for the store and the message queue together
+# (their informational lines, such as the queue's start, are not counted).
+OUTAGE_LOG = RateLimitedLog(rate=0.2, burst=1, level=logging.WARNING)
 
 # The errors of a Redis that cannot be reached (a refused connection, a timeout,
 # a restart still loading); any other error is a bug of ours and is not hidden.

@@ -178,10 +178,10 @@ def test_a_crash_in_a_handler_is_one_log_line_and_a_clear_error(app, pair, monke
     caller, callee = pair("r")
     rooms = signaling.of(app).rooms
 
-    def broken(sid):
+    def broken(sid, *default):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rooms, "peers_of", broken)
+    monkeypatch.setattr(rooms, "room_of", broken)
     with caplog.at_level(logging.INFO, logger="signaling"):
         caller.signal(OFFER)
     assert caller.received() == [error_event("server-error")]

@@ -5,8 +5,8 @@ import logging
 from signaling.logs import RateLimitedLog
 
 
-def record(message, *args):
-    return logging.LogRecord("signaling", logging.INFO, __file__, 1, message, args, None)
+def record(message, *args, level=logging.INFO):
+    return logging.LogRecord("signaling", level, __file__, 1, message, args, None)
 
 
 def test_lines_past_the_rate_are_counted_and_the_next_one_says_how_many():
@@ -21,3 +21,12 @@ def test_lines_past_the_rate_are_counted_and_the_next_one_says_how_many():
     following = record("refused %r", "join")
     now[0] += 1
     assert limit.filter(following) and following.getMessage() == "refused 'join'"
+
+
+def test_lines_below_the_limited_level_pass_without_taking_from_the_budget():
+    now = [0.0]
+    limit = RateLimitedLog(rate=1, burst=1, clock=lambda: now[0], level=logging.WARNING)
+    assert all(limit.filter(record("message queue started")) for _ in range(5))
+    # The one line of the budget is still there for the first warning.
+    assert limit.filter(record("Redis unreachable", level=logging.WARNING))
+    assert not limit.filter(record("Redis unreachable", level=logging.WARNING))
