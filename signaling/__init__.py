@@ -83,10 +83,10 @@ class Signaling:
         return self.namespace.addresses
 
     def retire(self):
-        """Before a clean stop, with a message queue: free this process's seats and
-        counts in Redis now, and tell the peers of its clients `peer-left`, instead of
-        when the other processes notice it is gone (up to 20 s). Its clients should
-        have been moved or disconnected first. Nothing to do without a queue."""
+        """At a clean stop (app.py, once SIGTERM's or Ctrl+C's stop is done), with a
+        message queue: free this process's seats and counts in Redis now, and tell the
+        peers of clients it still held `peer-left`, instead of when the other processes
+        notice it is gone (up to 20 s). Nothing to do without a queue."""
         if self.shared is not None:
             self.shared.retire()
 

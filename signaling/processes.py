@@ -83,8 +83,11 @@ class Processes:
         """Leave now (a clean stop): free this process's seats and counts at once,
         rather than when the others notice that its heartbeat is gone."""
         self._retired = True
-        self.client.delete(alive_key(self.process))
-        self._free(self.process)
+        try:
+            self.client.delete(alive_key(self.process))
+            self._free(self.process)
+        except store.DOWN as error:  # the others free it all once its heartbeat expires
+            store.log_outage("leaving the processes that share Redis", error)
 
     def _free(self, process):
         """Free the seats and counts of a process whose heartbeat is gone; tell its

@@ -15,9 +15,11 @@ import urllib.request
 import uuid
 
 import pytest
+from redis import Redis
 
 import serving
-from signaling.processes import ALIVE_SECONDS, HEARTBEAT_SECONDS
+from signaling.processes import ALIVE_SECONDS, HEARTBEAT_SECONDS, alive_key
+from signaling.store import key as store_key
 from tests.harness.redis_server import redis_server, two_app_processes
 from tests.harness.resources import wait_until
 from tests.harness.signal_client import ANSWER, CANDIDATE, OFFER
@@ -54,12 +56,8 @@ def connect():
         return listener
 
     yield connect
-    # Together: python-socketio's client takes seconds to close a WebSocket.
-    closing = [threading.Thread(target=listener.client.disconnect) for listener in opened]
-    for thread in closing:
-        thread.start()
-    for thread in closing:
-        thread.join()
+    for listener in opened:
+        listener.client.disconnect()
 
 
 def health(server):
@@ -137,6 +135,28 @@ def test_a_process_killed_with_sigkill_frees_its_seats_and_its_peers_hear_peer_l
         assert stays.next_event() == ("peer-joined", [{}])
     print(f"{mode}: peer-left {noticed:.1f} s after SIGKILL "
           f"(heartbeat every {HEARTBEAT_SECONDS} s, alive for {ALIVE_SECONDS} s)")
+
+
+def test_a_process_stopped_with_sigterm_leaves_redis_at_once(mode, redis):
+    """At a clean stop a process takes itself off Redis's list of processes and frees
+    what it still held, instead of leaving it to the others once its heartbeat
+    expires (20 s)."""
+    store = Redis.from_url(redis.url, decode_responses=True)
+
+    def process_ids():
+        """pid -> the id each live app process has in Redis (its heartbeat key holds its pid)."""
+        prefix = alive_key("")
+        return {int(store.get(key) or 0): key.removeprefix(prefix) for key in store.scan_iter(prefix + "*")}
+
+    with two_app_processes(mode, redis.url) as (leaving, staying):
+        assert wait_until(lambda: {leaving.pid, staying.pid} <= process_ids().keys(), 10)
+        gone = process_ids()[leaving.pid]
+        assert gone in store.smembers(store_key("processes"))
+        leaving.process.send_signal(signal.SIGTERM)
+        assert leaving.process.wait(timeout=10) == 0
+        assert leaving.pid not in process_ids()
+        assert gone not in store.smembers(store_key("processes"))
+        assert staying.pid in process_ids()
 
 
 def test_healthz_reports_the_process_its_clients_and_that_redis_answers(servers, mode, connect):
