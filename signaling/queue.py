@@ -6,6 +6,8 @@ Flask-SocketIO uses for `message_queue=redis://...`, made with two changes.
   after Redis did. Here it retries every RETRY_SECONDS.
 - Its lines go to this package's log, at most one every few seconds while Redis
   is down (store.OUTAGE_LOG), instead of two per message.
+- Its Redis client waits for a free connection rather than failing a publish once
+  100 are in use (store.pool).
 - A message it could not publish was logged and dropped; here the sender is
   refused with store-unavailable (store.reaching), as when a join cannot reach Redis.
 """
@@ -13,6 +15,7 @@ Flask-SocketIO uses for `message_queue=redis://...`, made with two changes.
 import logging
 import time
 
+import redis
 import socketio
 
 from . import store
@@ -24,6 +27,12 @@ log = logging.getLogger("signaling.queue")
 
 
 class QueueManager(socketio.RedisManager):
+    def _redis_connect(self):
+        # As upstream (a new client, and its pubsub), with store.pool's connection pool.
+        self.redis = redis.Redis(connection_pool=store.pool(self.redis_url, **self.redis_options))
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.connected = True
+
     def _redis_listen_with_retries(self):
         while True:
             try:

@@ -6,8 +6,9 @@ import signal
 import threading
 
 import pytest
+import redis as redis_errors
 
-from signaling import store
+from signaling import queue, store
 from signaling.addresses import AddressLimits
 from signaling.processes import Processes, alive_key
 from signaling.protocol import SignalingError
@@ -196,3 +197,32 @@ def test_a_process_that_retires_frees_its_seats_at_once_and_stays_out(process):
     leaving.processes.tick()  # no heartbeat after retiring, and nothing written back
     assert staying.rooms.peers_of("b") == []
     assert staying.client.smembers(store.key("processes")) == {"staying"}
+
+
+def clients_of_both(url):
+    """The store's client, and the message queue's (as its listener or a publish makes it)."""
+    manager = queue.manager(url)
+    manager._redis_connect()
+    return {"store": store.connect(url), "queue": manager.redis}
+
+
+@pytest.mark.parametrize("which", ["store", "queue"])
+def test_more_commands_at_once_than_connections_wait_their_turn(redis, which):
+    """Three times the pool's connections busy at once (each command holds its
+    connection a moment): every one is answered, none refused for want of one."""
+    client = clients_of_both(redis.url)[which]
+    start, refused = threading.Barrier(3 * store.POOL_SIZE), []
+
+    def hold_a_connection():
+        start.wait()
+        try:
+            client.blpop("signal:test:nothing", timeout=0.3)
+        except redis_errors.ConnectionError as error:
+            refused.append(str(error))
+
+    threads = [threading.Thread(target=hold_a_connection) for _ in range(3 * store.POOL_SIZE)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert refused == []
