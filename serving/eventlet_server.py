@@ -52,12 +52,14 @@ class HeldListener:
 def serve_eventlet(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
     eventlet.websocket.RFC6455WebSocket._apply_mask = staticmethod(apply_mask)
     cap_messages_and_yield()
-    plain = listener = listening_socket(
+    listener = listening_socket(
         host, port, lambda address, family: eventlet.listen(address, family, backlog=LISTEN_BACKLOG)
     )
     if certfile:
+        # The TLS socket takes the plain one's descriptor over (the plain one is detached):
+        # it is the one to stop listening.
         listener = eventlet.wrap_ssl(listener, certfile=certfile, keyfile=keyfile, server_side=True)
-    stop = on_sigterm(eventlet.spawn, lambda: stop_listening(plain))
+    stop = on_sigterm(eventlet.spawn, lambda: stop_listening(listener))
     try:
         eventlet.wsgi.server(HeldListener(listener, stop.done), app, log_output=False,
                              custom_pool=DrainingPool(MAX_CONNECTIONS, stop), socket_timeout=idle_timeout,

@@ -63,6 +63,16 @@ def refuses_connections(port):
     return False
 
 
+def expect_clean_exit(server, signalled):
+    """It exits by itself with 0, within its grace period, saying so and with no traceback."""
+    code = server.process.wait(timeout=GRACE_SECONDS + WAIT)
+    stopped_after = time.monotonic() - signalled
+    log = server.output()
+    assert code == 0, log
+    assert stopped_after < GRACE_SECONDS + EXIT_SECONDS, f"stopped {stopped_after:.1f} s after SIGTERM"
+    assert "Stopped." in log and "Traceback" not in log, log
+
+
 @pytest.mark.parametrize("transports", TRANSPORTS.values(), ids=TRANSPORTS.keys())
 @pytest.mark.parametrize("async_mode", serving.ASYNC_MODES)
 def test_sigterm_sends_the_clients_away_and_exits(async_mode, transports):
@@ -78,12 +88,7 @@ def test_sigterm_sends_the_clients_away_and_exits(async_mode, transports):
         # Both are sent away, and neither is told the other left: their call goes on.
         assert caller.next_event() == "disconnect"
         assert callee.next_event() == "disconnect"
-        code = server.process.wait(timeout=GRACE_SECONDS + WAIT)
-        stopped_after = time.monotonic() - signalled
-        log = server.output()
-        assert code == 0, log
-        assert stopped_after < GRACE_SECONDS + EXIT_SECONDS, f"stopped {stopped_after:.1f} s after SIGTERM"
-        assert "Stopped." in log and "Traceback" not in log, log
+        expect_clean_exit(server, signalled)
 
     # They reconnect by themselves to whatever listens there next, and join again.
     with server_process(async_mode, port=server.port):
@@ -95,3 +100,15 @@ def test_sigterm_sends_the_clients_away_and_exits(async_mode, transports):
         assert caller.events_left() == callee.events_left() == []  # no peer-left, ever
         for member in (caller, callee):
             member.client.disconnect()
+
+
+@pytest.mark.parametrize("async_mode", serving.ASYNC_MODES)
+def test_sigterm_stops_a_server_on_https_too(async_mode, tmp_path):
+    """Over TLS the listener is another socket object (eventlet's TLS socket takes the
+    plain one's descriptor over); it too stops listening at once, and the process
+    exits with 0, rather than being killed once its stop timed out."""
+    with server_process(async_mode, extra_args=("--https", "--instance-path", str(tmp_path))) as server:
+        signalled = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        assert wait_until(lambda: refuses_connections(server.port), REFUSED_WITHIN)
+        expect_clean_exit(server, signalled)
