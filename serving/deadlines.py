@@ -57,6 +57,11 @@ class HeadDeadlines:
                 return False
             return True
 
+    def is_late(self, sock):
+        """Whether reading from sock was cut off, its request head late."""
+        with self._lock:
+            return sock in self._late
+
     def expire(self):
         """Shut down every connection whose request head is late; return how many."""
         now = self.clock()
@@ -92,6 +97,11 @@ class HeadDeadline:
             HEADS.disarm(self.connection)
 
     def parse_request(self):
+        if HEADS.is_late(self.connection):
+            # Cut off in its request line: nothing to parse, nor to answer. (http.server
+            # answers a line without its version with an HTML body and no status line.)
+            self.close_connection = True
+            return False
         parsed = super().parse_request()
         # The head is in (the app's time is its own), or was cut off: never serve half of one.
         return HEADS.disarm(self.connection) and parsed

@@ -95,6 +95,17 @@ def test_half_sent_requests_are_closed_at_the_request_timeout(server):
         f"{sockets(server.pid) - baseline} connections still held")
 
 
+@pytest.mark.parametrize("cut_off", [b"GET /steps/1 HTT", b"GET /", b"GE"])
+def test_a_request_line_cut_off_by_its_deadline_gets_no_bare_body(server, cut_off):
+    """Closed, or answered with a status line (gevent's 400): http.server answered a line
+    cut before its version with an HTML body alone, which no HTTP/1.1 client can read."""
+    sock = connect(server)
+    sock.sendall(cut_off)
+    sock.settimeout(REQUEST_TIMEOUT + ENFORCED_WITHIN + 1)
+    answer = read_until_closed(sock)
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 400 "), answer
+
+
 def test_a_body_that_stops_coming_is_closed_at_the_idle_timeout(server):
     sid = polling_session(server)
     sock = connect(server)
