@@ -6,6 +6,9 @@ redis-server together: a relay that crosses Redis costs the sending process, Red
 and the receiving process, and all of it is what one relayed message costs. Clients
 are spread so that a room's two peers sit on different processes (the caller on
 process i mod N, the callee on i + 1 mod N): with N = 2 every relay crosses Redis.
+With --together both sit on process i mod N, as a proxy that sends a room's members
+to one process would place them: relays then stay in their process, and Redis
+costs only the rooms, counts and heartbeats it keeps.
 """
 
 import contextlib
@@ -21,31 +24,35 @@ def add_arguments(parser):
                             "and compare its CPU per relayed message with one process in memory")
     group.add_argument("--processes", type=int, default=1,
                        help="app processes in the Redis run (default 1; 2 puts a room's peers on different ones)")
+    group.add_argument("--together", action="store_true",
+                       help="in the Redis run, put a room's two peers on the same process (relays stay in it)")
 
 
 def setups(args):
     """(processes, redis) of each run: one process in memory, then the Redis run if asked for."""
     if args.processes < 1 or (args.processes > 1 and not args.redis):
         raise SystemExit("--processes N (N > 1) needs --redis: processes share rooms only through Redis")
-    return [(1, False)] + ([(args.processes, True)] if args.redis else [])
+    if args.together and not args.redis:
+        raise SystemExit("--together is a placement for the Redis run: add --redis")
+    return [(1, False, False)] + ([(args.processes, True, args.together)] if args.redis else [])
 
 
-def label(processes, redis):
+def label(processes, redis, together=False):
     if not redis:
         return "1 process, in memory"
-    return f"{processes} process{'es' if processes > 1 else ''} + Redis"
+    return f"{processes} process{'es' if processes > 1 else ''} + Redis" + (", together" if together else "")
 
 
 class Cluster:
     """App processes (common.Server) and an optional redis-server, read from /proc as one."""
 
-    def __init__(self, servers, redis_pid=None):
-        self.servers, self.redis_pid = servers, redis_pid
+    def __init__(self, servers, redis_pid=None, together=False):
+        self.servers, self.redis_pid, self.together = servers, redis_pid, together
         first = servers[0]
         # One process's own figures (TCP_NODELAY, py-spy) are read from the first.
         self.async_mode, self.port, self.url, self.pid = first.async_mode, first.port, first.url, first.pid
         self.urls = [server.url for server in servers]
-        self.label = label(len(servers), redis_pid is not None)
+        self.label = label(len(servers), redis_pid is not None, together)
 
     def pids(self):
         return [server.pid for server in self.servers] + ([self.redis_pid] if self.redis_pid else [])
@@ -72,7 +79,7 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def measured_cluster(async_mode, processes=1, redis=False):
+def measured_cluster(async_mode, processes=1, redis=False, together=False):
     """Yield a started Cluster; stop every process it started after the block."""
     with contextlib.ExitStack() as stack:
         extra, redis_pid, timeout = (), None, 30
@@ -81,7 +88,7 @@ def measured_cluster(async_mode, processes=1, redis=False):
             extra, redis_pid, timeout = ("--message-queue", store.url), store.process.pid, STARTUP
         servers = [stack.enter_context(common.measured_server(async_mode, timeout=timeout, extra_args=extra))
                    for _ in range(processes)]
-        yield Cluster(servers, redis_pid)
+        yield Cluster(servers, redis_pid, together)
 
 
 def redis_overhead(base_us, redis_us, what="relayed message"):

@@ -140,9 +140,11 @@ class Meter:
 class PairPool:
     """Rooms of two RawClients, both members sending to each other."""
 
-    def __init__(self, session, url, meter, compress=0, concurrency=CONNECT_CONCURRENCY):
-        """url: one server, or a list of processes: pair p's `a` on p mod N, its `b` on p + 1 mod N."""
+    def __init__(self, session, url, meter, compress=0, concurrency=CONNECT_CONCURRENCY, together=False):
+        """url: one server, or a list of processes: pair p's `a` on p mod N, its `b` on p + 1 mod N
+        (together: on p mod N too)."""
         self.session, self.meter, self.compress = session, meter, compress
+        self.callee_shift = 0 if together else 1
         self.urls = [url] if isinstance(url, str) else list(url)
         self.concurrency = concurrency
         self.clients = []
@@ -160,7 +162,7 @@ class PairPool:
         async def one(pair):
             room = f"sat{self.run}p{pair}"
             made = []
-            for shift, role in enumerate(("a", "b")):
+            for shift, role in ((0, "a"), (self.callee_shift, "b")):
                 url = self.urls[(pair + shift) % len(self.urls)]
                 client = RawClient(self.session, url, self.meter, pair, role, self.compress)
                 async with gate:

@@ -37,7 +37,7 @@ def defaults(args):
     args.spread = args.spread if args.spread is not None else (3.0 if args.quick else 10.0)
 
 
-HEADER = (f"{'rooms':>5} {'setup':<22} {'done':>5} {'msgs':>6} {'msg/s':>6} {'p50 ms':>7} {'p99 ms':>7} "
+HEADER = (f"{'rooms':>5} {'setup':<32} {'done':>5} {'msgs':>6} {'msg/s':>6} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'max ms':>7} {'lost':>4} {'dup':>3} {'reord':>5} {'misrt':>5} {'corr':>4} {'err':>3} "
           f"{'unfin':>5} {'call p50/p99 s':>14} {'srv CPU s':>9} {'redis s':>7} {'us/msg':>6} "
           f"{'srv wait s':>10} {'srv RSS MiB':>11} {'cli CPU s':>9}")
@@ -52,8 +52,8 @@ def run(args):
     print(HEADER, flush=True)
     for rooms in args.rooms:
         per_message = {}
-        for processes, redis in runs:
-            with cluster.measured_cluster(args.realistic_mode, processes, redis) as server:
+        for processes, redis, together in runs:
+            with cluster.measured_cluster(args.realistic_mode, processes, redis, together) as server:
                 per_message[redis] = _one_run(server, rooms, args)
         if len(per_message) == 2:
             print(f"  {rooms} rooms: " + cluster.redis_overhead(per_message[False], per_message[True]), flush=True)
@@ -70,7 +70,7 @@ def _one_run(server, rooms, args):
     rss_before = server.rss_mib()
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     redis_before, wait_before = server.redis_cpu_seconds(), server.run_queue_seconds()
-    stats = asyncio.run(run_realistic(server.urls, rooms, args.spread, args.room_timeout))
+    stats = asyncio.run(run_realistic(server.urls, rooms, args.spread, args.room_timeout, server.together))
     cpu = server.cpu_seconds() - cpu_before
     redis_cpu = server.redis_cpu_seconds() - redis_before
     wait = server.run_queue_seconds() - wait_before
@@ -80,7 +80,7 @@ def _one_run(server, rooms, args):
     lat = [common.ms(v) for v in stats.latencies_ns]
     calls = f"{common.percentile(stats.call_seconds, 50):.1f}/{common.percentile(stats.call_seconds, 99):.1f}"
     per_message = 1e6 * cpu / stats.received if stats.received else float("nan")
-    print(f"{rooms:>5} {server.label:<22} {rooms - stats.failed_rooms:>5} {stats.received:>6} "
+    print(f"{rooms:>5} {server.label:<32} {rooms - stats.failed_rooms:>5} {stats.received:>6} "
           f"{stats.received / window:>6.0f} {common.fmt_ms(common.percentile(lat, 50))} "
           f"{common.fmt_ms(common.percentile(lat, 99))} {common.fmt_ms(max(lat, default=0))} "
           f"{stats.lost:>4} {stats.duplicated:>3} {stats.reordered:>5} {stats.misrouted:>5} "

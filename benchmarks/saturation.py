@@ -222,8 +222,8 @@ def run(args):
           f"{args.step_seconds:g} s per step; the ramp stops at saturation")
     summary = []
     for mode in args.modes:
-        for processes, redis in runs:
-            with cluster.measured_cluster(mode, processes, redis) as server:
+        for processes, redis, together in runs:
+            with cluster.measured_cluster(mode, processes, redis, together) as server:
                 summary += asyncio.run(_saturate_mode(server, mode, args))
     print("\n  summary: most relayed msg/s before saturation (p99 at that step); CPU: app processes"
           " and redis-server")
@@ -260,7 +260,7 @@ async def _saturate_mode(server, mode, args):
         for size, compress in variants:
             maker = FrameMaker(size)
             meter = Meter()
-            pool = PairPool(session, server.urls, meter, compress)
+            pool = PairPool(session, server.urls, meter, compress, together=server.together)
             pool.server = server
             seqs = Sequence()
             tag = ", permessage-deflate as browsers negotiate it" if compress else ""

@@ -247,9 +247,11 @@ class CallPeer:
 
 
 class RealisticLoad:
-    def __init__(self, url, rooms, spread, room_timeout=30.0):
-        """url: one server, or a list of processes: room i's caller on i mod N, its callee on i + 1 mod N."""
+    def __init__(self, url, rooms, spread, room_timeout=30.0, together=False):
+        """url: one server, or a list of processes: room i's caller on i mod N, its callee on
+        i + 1 mod N (together: on i mod N too)."""
         self.urls = [url] if isinstance(url, str) else list(url)
+        self.callee_shift = 0 if together else 1
         self.rooms, self.spread, self.room_timeout = rooms, spread, room_timeout
         self.run = f"{os.getpid() % 10000}t{time.monotonic_ns() % 10**8}"
         self.stats = CallStats(rooms=rooms, clients=2 * rooms)
@@ -274,7 +276,7 @@ class RealisticLoad:
             async with asyncio.timeout(self.room_timeout):
                 await caller.start(self.urls[index % len(self.urls)])
                 stage = "callee connects and joins"
-                await callee.start(self.urls[(index + 1) % len(self.urls)])
+                await callee.start(self.urls[(index + self.callee_shift) % len(self.urls)])
                 stage = "signaling"
                 await caller.done.wait()
                 await callee.done.wait()
@@ -302,6 +304,6 @@ class RealisticLoad:
         return self.stats
 
 
-async def run_realistic(url, rooms, spread, room_timeout=30.0):
+async def run_realistic(url, rooms, spread, room_timeout=30.0, together=False):
     """K calls against the server at url (or spread over a list of them); returns CallStats."""
-    return await RealisticLoad(url, rooms, spread, room_timeout).run_all()
+    return await RealisticLoad(url, rooms, spread, room_timeout, together).run_all()
