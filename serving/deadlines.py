@@ -103,5 +103,9 @@ class HeadDeadline:
             self.close_connection = True
             return False
         parsed = super().parse_request()
-        # The head is in (the app's time is its own), or was cut off: never serve half of one.
-        return HEADS.disarm(self.connection) and parsed
+        # The head is in (the app's time is its own), or was cut off: never serve half
+        # of one, nor read on (what is left would be parsed as the next request).
+        if not HEADS.disarm(self.connection):
+            self.close_connection = True
+            return False
+        return parsed
