@@ -44,7 +44,6 @@ class QueueManager(socketio.RedisManager):
                             error, RETRY_SECONDS)
                 time.sleep(RETRY_SECONDS)  # green under eventlet's and gevent's monkey-patching
 
-
     def _publish(self, data):
         with store.reaching("passing a message to the other processes"):
             if not self.connected:

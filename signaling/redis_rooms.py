@@ -168,7 +168,7 @@ class RedisRoomRegistry:
     def peers_of(self, sid):
         """The other members of sid's room, as Redis has them; raises if sid is in no room."""
         identity = self.room_of(sid)
-        with store.reaching("relaying a signal"):
+        with store.reaching("reading a room"):
             members = self.client.lrange(store.key("room", identity), 0, -1)
         if sid not in members:  # Redis lost this seat (restarted empty): sync() puts it back
             self.out_of_sync = True
