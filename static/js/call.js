@@ -379,7 +379,9 @@ if (refreshSeconds > 0) setTimeout(refreshIceServers, refreshSeconds * 1000);
 
 // Straight to WebSocket: the default starts with HTTP long-polling and then
 // upgrades, and messages sent during the upgrade wait tens of milliseconds.
-socket = io('/signal', { transports: ['websocket'] });
+// The room rides in the query only for a proxy in front of several processes
+// (deploy/nginx.conf): it sends a room's two peers to the same one.
+socket = io('/signal', { transports: ['websocket'], query: { room } });
 socket.on('connect', () => {
   if (wantToBeInRoom) join();
 });

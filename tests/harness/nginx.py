@@ -105,17 +105,12 @@ def _listening(port):
 
 @dataclass(frozen=True)
 class ProxiedApps:
-    """nginx, the app processes behind it (ServerProcess each) and how they were
-    started; `proxies` are all the nginx front ends, `proxy` the first."""
+    """nginx, the app processes behind it (ServerProcess each) and how they were started."""
 
-    proxies: list
+    proxy: Nginx
     apps: list
     async_mode: str
     app_args: tuple
-
-    @property
-    def proxy(self):
-        return self.proxies[0]
 
     @property
     def url(self):
@@ -127,15 +122,12 @@ class ProxiedApps:
 
 
 @contextlib.contextmanager
-def behind_nginx(async_mode="eventlet", processes=2, extra_args=(), fronts=1):
+def behind_nginx(async_mode="eventlet", processes=2, extra_args=()):
     """Yield ProxiedApps: `processes` app processes started with --proxy 1 (and
-    extra_args, such as a shared message queue), and `fronts` nginx from the
-    example in front of them all. Front i lists the upstream servers rotated by
-    i places: ip_hash picks a server by its place in the list, so one client
-    address reaches a different process through each front."""
+    extra_args, such as a shared message queue), and nginx from the example in
+    front of them all."""
     app_args = ("--proxy", "1", *extra_args)
     with contextlib.ExitStack() as stack:
         apps = [stack.enter_context(server_process(async_mode, app_args)) for _ in range(processes)]
-        ports = [app.port for app in apps]
-        proxies = [stack.enter_context(nginx(ports[i:] + ports[:i])) for i in range(fronts)]
-        yield ProxiedApps(proxies, apps, async_mode, app_args)
+        proxy = stack.enter_context(nginx([app.port for app in apps]))
+        yield ProxiedApps(proxy, apps, async_mode, app_args)

@@ -1,12 +1,14 @@
 """Run the real app as a subprocess, exactly as a learner starts it."""
 
 import contextlib
+import json
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,18 @@ class ServerProcess:
 
     def output(self):
         return read_log(self.log)
+
+    def health(self):
+        """(status, JSON) of its /healthz."""
+        try:
+            with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    def clients(self):
+        """How many Socket.IO clients it holds now, as its /healthz says."""
+        return self.health()[1]["clients"]
 
 
 @contextlib.contextmanager

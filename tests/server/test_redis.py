@@ -4,14 +4,11 @@ of a process killed with SIGKILL are freed, and a Redis that stops is a clear
 error until it is back."""
 
 import contextlib
-import json
 import os
 import queue
 import signal
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
@@ -58,15 +55,6 @@ def connect():
     yield connect
     for listener in opened:
         listener.client.disconnect()
-
-
-def health(server):
-    """(status, JSON) of /healthz."""
-    try:
-        with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
 
 
 def test_peers_on_two_processes_meet_in_one_room_and_signal_both_ways(servers, connect):
@@ -161,14 +149,14 @@ def test_a_process_stopped_with_sigterm_leaves_redis_at_once(mode, redis):
 
 def test_healthz_reports_the_process_its_clients_and_that_redis_answers(servers, mode, connect):
     # Earlier tests' clients have gone, or soon will be.
-    assert wait_until(lambda: all(health(server)[1]["clients"] == 0 for server in servers), 10)
+    assert wait_until(lambda: all(server.clients() == 0 for server in servers), 10)
     for server in servers:
-        assert health(server) == (200, {"ok": True, "pid": server.pid, "async_mode": mode, "clients": 0,
+        assert server.health() == (200, {"ok": True, "pid": server.pid, "async_mode": mode, "clients": 0,
                                         "message_queue": {"redis": "answers"}})
     # Clients are counted by the process that holds them, not across the queue.
     one, two = servers
     connect(one), connect(one), connect(two)
-    assert [health(server)[1]["clients"] for server in servers] == [2, 1]
+    assert [server.clients() for server in servers] == [2, 1]
 
 
 def test_a_stopped_redis_is_a_clear_error_and_service_resumes_when_it_is_back(mode, connect):
@@ -180,8 +168,8 @@ def test_a_stopped_redis_is_a_clear_error_and_service_resumes_when_it_is_back(mo
         assert caller.next_event() == ("peer-joined", [{}])
 
         redis.stop()
-        assert all(health(server)[0] == 503 for server in (one, two))
-        assert health(one)[1]["message_queue"] == {"redis": "unreachable"}
+        assert all(server.health()[0] == 503 for server in (one, two))
+        assert one.health()[1]["message_queue"] == {"redis": "unreachable"}
         for _ in range(30):
             caller.signal(OFFER)
             assert caller.next_event()[1][0]["code"] == "store-unavailable"
@@ -189,7 +177,7 @@ def test_a_stopped_redis_is_a_clear_error_and_service_resumes_when_it_is_back(mo
         assert reply["error"]["code"] == "store-unavailable"
 
         redis.start()  # the same port, empty, as a restart without persistence
-        assert wait_until(lambda: all(health(server)[0] == 200 for server in (one, two)), 10)
+        assert wait_until(lambda: all(server.health()[0] == 200 for server in (one, two)), 10)
         # Within a heartbeat the processes write their seats back; the call goes on.
         deadline, relayed = time.monotonic() + 3 * HEARTBEAT_SECONDS, None
         while relayed is None and time.monotonic() < deadline:
