@@ -1,4 +1,4 @@
-"""Run the test suite: `python tests/run.py [--install] [pytest arguments]`.
+"""Run the test suite: `python tests/run.py [--install] [--workers N] [pytest arguments]`.
 
 Browser calls must keep their media on loopback, so where this process may
 create a network namespace (root, with unshare and ip), pytest runs inside a
@@ -13,9 +13,18 @@ TURN server the TURN tests start) when there is no turnserver, redis-server
 proxy in front of the app in the tests of deploy/nginx.conf) when there is none, npm
 when there is none; then the test-only Node packages of tests/package.json
 (axe-core, for the accessibility audit) with `npm ci`, into tests/node_modules.
+
+The tests run in two phases. First all but those marked `quiet`, in two worker
+processes side by side (pytest-xdist), each in a loopback-only namespace of its
+own, so that one worker's blackholed UDP or ports are not the other's. Then the
+`quiet` ones, which make load or measure relay latency under it, alone. `--workers 1`
+runs everything in one process, in order (for --headed, say); so does any
+argument that picks tests by marker or sets workers (-m, -n, --tx, --dist,
+-p no:xdist).
 """
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -56,18 +65,48 @@ def can_isolate_network():
     return probe.returncode == 0
 
 
+WORKERS = 2
+# Arguments with which the caller chooses the markers or the workers: one phase, theirs.
+OWN_CHOICE = ("-m", "-n", "--numprocesses", "--tx", "--dist", "no:xdist")
+LOOPBACK_ONLY = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+
+
+def phases(argv, workers, isolated):
+    """The pytest argument lists to run, one after the other."""
+    if workers <= 1 or any(arg.split("=")[0] in OWN_CHOICE for arg in argv):
+        return [argv]
+    python = shlex.join([*LOOPBACK_ONLY, sys.executable]) if isolated else sys.executable
+    side_by_side = ["-m", "not quiet", "--tx", f"{workers}*popen//python={python}",
+                    "--dist", "worksteal"]
+    return [[*side_by_side, *argv], ["-m", "quiet", *argv]]
+
+
+def combined(codes):
+    """One exit code for the phases: the first failure; 5 (no tests) only if every phase had none."""
+    failures = [code for code in codes if code not in (0, 5)]
+    if failures:
+        return failures[0]
+    return 5 if all(code == 5 for code in codes) else 0
+
+
 def main(argv):
-    if argv[:1] == ["--install"]:
-        install()
-        argv = argv[1:]
-    pytest = [sys.executable, "-m", "pytest", *argv]
-    if can_isolate_network():
-        command = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", *pytest]
-    else:
+    workers = WORKERS
+    while argv[:1] in (["--install"], ["--workers"]):
+        if argv[0] == "--install":
+            install()
+            argv = argv[1:]
+        else:
+            workers, argv = int(argv[1]), argv[2:]
+    isolated = can_isolate_network()
+    if not isolated:
         print("No loopback-only namespace here: end-to-end calls use the host network.", flush=True)
         os.environ["E2E_ALLOW_HOST_NETWORK"] = "1"
-        command = pytest
-    return subprocess.run(command, cwd=ROOT).returncode
+    codes = []
+    for arguments in phases(argv, workers, isolated):
+        pytest = [sys.executable, "-m", "pytest", *arguments]
+        command = [*LOOPBACK_ONLY, *pytest] if isolated else pytest
+        codes.append(subprocess.run(command, cwd=ROOT).returncode)
+    return combined(codes)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import sys
 import time
 import uuid
 
+import pytest
+
 from signaling.ratelimit import Limits
 from tests.harness.raw_socketio import RawSocketIO, error_code
 
@@ -62,6 +64,7 @@ SAMPLES = 200  # enough for a 99th percentile that one stray pause does not deci
 PAIRS = 3  # the senders take turns, so that each stays well inside its message budget
 
 
+@pytest.mark.quiet
 def test_a_page_flood_does_not_slow_calls_in_other_rooms(server):
     pairs = []
     for _ in range(PAIRS):

@@ -11,12 +11,15 @@ import asyncio
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.harness.load import CANDIDATES_PER_PEER, run_realistic
 from tests.harness.server import running_server
 
 ROOMS = 50
 
 
+@pytest.mark.quiet
 def test_fifty_concurrent_calls_lose_duplicate_reorder_and_misroute_nothing():
     # A thread of its own: Playwright's session (other tests) keeps an event loop
     # running in this one, and asyncio.run() refuses to nest in it.

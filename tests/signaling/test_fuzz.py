@@ -823,6 +823,7 @@ def report(config, line):
     plugin.lines.append(line)
 
 
+@pytest.mark.quiet  # thousands of hostile messages a second
 def test_hostile_clients_cannot_disturb_a_call(request):
     STATS.reset()
     started = time.perf_counter()
