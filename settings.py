@@ -16,7 +16,7 @@ import json
 import os
 import pathlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 ENV_PREFIX = "WEBRTC_TUTORIAL_"
 CONFIG_FLAG, CONFIG_ENV = "--config", ENV_PREFIX + "CONFIG"
@@ -361,10 +361,13 @@ def parse(argv=None, environ=None):
 
 def early_value(name, argv, environ=None):
     """One setting, read before the app's packages may be imported (--async-mode,
-    for monkey-patching). A wrong value anywhere gives the default here; parse()
+    for monkey-patching); it imports none of them. A wrong value anywhere gives
+    the default here, or, for a value outside its choices, that value; parse()
     then says what is wrong."""
     environ = os.environ if environ is None else environ
-    setting = BY_NAME[name]
+    # Its form is checked here, not its choices: they may come from the app's packages,
+    # and a module imported before monkey-patching keeps the locks it made then.
+    setting = replace(BY_NAME[name], choices=None)
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument(CONFIG_FLAG)
     early.add_argument(setting.flag, default=argparse.SUPPRESS)

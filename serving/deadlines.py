@@ -41,11 +41,15 @@ class HeadDeadlines:
         """The server starts waiting for a request on sock."""
         with self._lock:
             self._due[sock] = self.clock() + self.seconds
-            if self._watcher is None:
-                # Started on first use, in the server process: a thread made before
+            first = self._watcher is None
+            if first:
+                # Made on first use, in the server process: a thread made before
                 # eventlet's or gevent's monkey-patching would not be green.
                 self._watcher = threading.Thread(target=self._watch, name="head-deadlines", daemon=True)
-                self._watcher.start()
+        if first:
+            # Outside the lock: a green thread's start lets the other requests run, and
+            # they take the lock too.
+            self._watcher.start()
 
     def disarm(self, sock):
         """sock's request head is complete, or the connection is over.

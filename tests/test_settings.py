@@ -1,9 +1,13 @@
 """Settings: one table, and precedence command line > environment > config file > default."""
 
+import subprocess
+import sys
+
 import pytest
 
 import settings
 from app import app_config, create_app, parse_args
+from tests.harness.server import ROOT
 
 NO_ENV = {}
 
@@ -102,6 +106,16 @@ def test_the_async_mode_is_read_early_from_any_source_and_falls_back_on_errors(t
     assert settings.early_value("async_mode", [], {"WEBRTC_TUTORIAL_ASYNC_MODE": "gevent"}) == "gevent"
     broken = write(tmp_path, "async_mode = [", name="broken.toml")
     assert settings.early_value("async_mode", ["--config", broken], NO_ENV) == "eventlet"
+
+
+def test_the_early_read_imports_none_of_the_app_s_packages():
+    """app.py monkey-patches after it: a module imported before keeps unpatched locks
+    (a server once deadlocked on one). Even a wrong mode is left for parse() to refuse."""
+    script = ("import sys, settings; settings.early_value('async_mode', sys.argv[1:]); "
+              "print(sorted({'pages', 'serving', 'signaling'} & set(sys.modules)))")
+    for argv in ([], ["--async-mode", "gevent"], ["--async-mode", "bogus"]):
+        run = subprocess.run([sys.executable, "-c", script, *argv], cwd=ROOT, capture_output=True, text=True)
+        assert run.stdout.strip() == "[]", run.stdout + run.stderr
 
 
 def test_help_lists_each_setting_with_its_variable_and_key(capsys):

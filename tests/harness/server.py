@@ -57,8 +57,9 @@ class ServerProcess:
 
 
 @contextlib.contextmanager
-def server_process(async_mode="eventlet", extra_args=(), timeout=20, port=None, script="app.py", **popen):
-    """Yield a ServerProcess once it answers; stop it after the block.
+def server_process(async_mode="eventlet", extra_args=(), timeout=20, port=None, script="app.py", wait=True,
+                   **popen):
+    """Yield a ServerProcess once it answers (with wait=False, at once); stop it after the block.
 
     script: app.py, or a wrapper that takes the same arguments (to try a change).
     popen: more subprocess.Popen arguments (env, preexec_fn).
@@ -77,7 +78,8 @@ def server_process(async_mode="eventlet", extra_args=(), timeout=20, port=None, 
             process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, **popen)
         server = ServerProcess(process, async_mode, port, log, scheme)
         try:
-            wait_until_serving(server.url, process, timeout, log)
+            if wait:
+                wait_until_serving(server.url, process, timeout, log)
             yield server
         finally:
             stop_process(process)

@@ -15,13 +15,14 @@ import socketio
 import serving
 from serving.graceful import GRACE_SECONDS
 from signaling import NAMESPACE
-from tests.harness.resources import wait_until
+from tests.harness.resources import listens, wait_until
 from tests.harness.server import server_process
 
 WAIT = 10  # seconds: a generous bound for anything on loopback
 REFUSED_WITHIN = 1.0  # seconds after SIGTERM: new connections are refused
 EXIT_SECONDS = 3  # for the interpreter to exit after the grace period, on a busy machine
 TRANSPORTS = {"websocket": ["websocket"], "polling": ["polling"]}
+CROWD = 20  # clients that reconnect to a restarting server before it takes its first connection
 
 
 class Member:
@@ -100,6 +101,37 @@ def test_sigterm_sends_the_clients_away_and_exits(async_mode, transports):
         assert caller.events_left() == callee.events_left() == []  # no peer-left, ever
         for member in (caller, callee):
             member.client.disconnect()
+
+
+@pytest.mark.parametrize("async_mode", serving.ASYNC_MODES)
+def test_a_crowd_that_reached_a_restarting_server_before_it_took_anyone_is_served(async_mode):
+    """Clients reconnecting to a restarting server are queued by the kernel from the
+    moment it listens: it then takes them all at once, and must answer each. (Under
+    eventlet and gevent it once deadlocked on them: a lock made before monkey-patching
+    was held while the first request started a green thread, and the second waited
+    for it with the whole process.) Paused while the crowd queues up, it meets them
+    exactly that way."""
+    with server_process(async_mode, wait=False) as server:
+        assert wait_until(lambda: listens(server.port) or server.process.poll() is not None, WAIT)
+        server.process.send_signal(signal.SIGSTOP)
+        try:
+            crowd = [socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) for _ in range(CROWD)]
+            for client in crowd:
+                client.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+        finally:
+            server.process.send_signal(signal.SIGCONT)
+        deadline = time.monotonic() + WAIT
+        answers = [status_line(client, deadline) for client in crowd]
+        assert answers == ["HTTP/1.1 200 OK"] * CROWD, server.output()
+
+
+def status_line(client, deadline):
+    client.settimeout(max(0.01, deadline - time.monotonic()))
+    with client, client.makefile("rb") as reply:
+        try:
+            return reply.readline().decode().strip()
+        except TimeoutError:
+            return f"no answer within {WAIT} s"
 
 
 @pytest.mark.parametrize("async_mode", serving.ASYNC_MODES)
