@@ -12,9 +12,10 @@ each becomes an event that the namespace answers with a clear error.
 A packet holding more JSON values than any message of the protocol (MAX_JSON_VALUES)
 is refused before it is decoded, as `too-large`: 127 KiB of small numbers, arrays or
 keys cost json.loads 1.5-13 ms, a JSON string of that size 0.1 ms. Counting is
-cheap: an upper bound from four str.count calls settles most packets; the rest
-are walked value by value, skipping each string with json's C scanner, and the
-walk stops at the limit.
+cheap: an upper bound from four str.count calls settles most short packets; the
+rest are walked value by value, skipping each string to its closing quote, and
+the walk stops at the limit. (A 5 KB offer: 5 µs, where four counts took 16 µs
+and decoding each string on the way 9 µs, more than json.loads itself.)
 
 Only Socket.IO packets use this. Engine.IO, the layer below, also calls
 json.loads, on its own packets, and relies on the ValueError: that is how it
@@ -70,13 +71,17 @@ _BETWEEN = re.compile(r"[\s,:\]}]*")
 _SCALAR = re.compile(r'[^\s,:\[\]{}"]+')
 
 
+SHORT_TEXT = 1024  # characters: below it, four counts of the whole text are cheaper than a walk
+
+
 def holds_more_values(text, limit):
     """Whether this JSON text holds more than `limit` values (strings, numbers,
     literals, arrays, objects; an object's keys count too). Broken JSON is left
-    to json.loads, which refuses it."""
+    to json.loads, which refuses it (too many values, if the walk gets that far)."""
     # Each value but the first follows a ',', ':', '[' or '{' (counted inside strings
-    # too, so this is an upper bound).
-    if 1 + text.count(",") + text.count(":") + text.count("[") + text.count("{") <= limit:
+    # too, so this is an upper bound). A long text is usually one long string (an
+    # SDP, full of ':' and ','), which the walk skips in one step.
+    if len(text) <= SHORT_TEXT and 1 + text.count(",") + text.count(":") + text.count("[") + text.count("{") <= limit:
         return False
     position, values = 0, 0
     while values <= limit:
@@ -86,9 +91,8 @@ def holds_more_values(text, limit):
         values += 1
         first = text[position]
         if first == '"':
-            try:
-                _, position = scanstring(text, position + 1)
-            except ValueError:
+            position = _after_string(text, position + 1)
+            if position < 0:
                 return False  # an unterminated string: json.loads says unreadable
         elif first in "[{":
             position += 1
@@ -98,6 +102,18 @@ def holds_more_values(text, limit):
                 return False  # a stray character: json.loads says unreadable
             position = scalar.end()
     return True
+
+
+def _after_string(text, start):
+    """Where a JSON string whose content begins at `start` ends, past its closing
+    quote; -1 if it never does."""
+    quote = text.find('"', start)
+    if quote > 0 and text[quote - 1] != "\\":
+        return quote + 1  # no backslash before it: the end (an SDP has no quotes)
+    try:
+        return scanstring(text, start)[1]  # escapes before a quote: json's C scanner
+    except ValueError:
+        return -1
 
 
 # The packets a client may send. Binary ones only so that the namespace can

@@ -22,14 +22,16 @@ def test_unreadable_json_becomes_the_unreadable_event():
 
 CANDIDATE = ('["signal",{"type":"candidate","candidate":{"candidate":"candidate:1 1 udp 2122260223 127.0.0.1 '
              '50000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}]')
+OFFER = json.dumps(["signal", {"type": "offer", "sdp": "a=rtpmap:111 opus/48000/2\r\na=group:BUNDLE 0 1\r\n" * 60}])
 
 
 @pytest.mark.parametrize(
     ("text", "values"),
     [("1", 1), ('"a,b:[{"', 1), ("[]", 1), ("{}", 1), ('{"a": [1, 2.5e3, true, null]}', 7),
-     ('["x", "\\"\\\\", {"k": "v"}]', 6), (CANDIDATE, 15), ("[" * 200 + "]" * 200, 200), ("[1" + ",1" * 99 + "]", 101)],
+     ('["x", "\\"\\\\", {"k": "v"}]', 6), ('["\\\\", "a\\\\\\"b"]', 3), (CANDIDATE, 15), (OFFER, 7),
+     ("[" * 200 + "]" * 200, 200), ("[1" + ",1" * 99 + "]", 101)],
     ids=["a number", "separators in a string", "empty array", "empty object", "an object's keys count",
-         "escaped quotes", "a candidate", "nested", "a long array"],
+         "escaped quotes", "backslashes before a quote", "a candidate", "an offer", "nested", "a long array"],
 )
 def test_json_values_are_counted_exactly(text, values):
     assert not holds_more_values(text, values)
