@@ -17,6 +17,8 @@ connections and dropped SYNs from a burst of clients, and unmasking a 5 KB
 client frame cost eventlet ~3 ms of Python.
 """
 
+import functools
+
 from .deadlines import HEAD_SECONDS, HEADS, IDLE_SECONDS
 from .graceful import GracefulStop
 
@@ -39,6 +41,7 @@ def serve(app, host, port, certfile=None, keyfile=None, request_timeout=HEAD_SEC
     else:
         from .threading_server import serve_threading as run
     HEADS.seconds = request_timeout
+    _note_websocket_ends()
     stops = []
 
     def on_sigterm(spawn, stop_accepting):
@@ -63,8 +66,30 @@ def serve(app, host, port, certfile=None, keyfile=None, request_timeout=HEAD_SEC
 
 def _delivered(session):
     """Whether a closed Engine.IO session is done with: over WebSocket, when its queue
-    holds nothing but the marks (None) that end its writer. A long-polling client gets
+    holds nothing but the marks (None) that end its writer, or when its WebSocket is
+    over (a client that hung up before its last packets went out: nothing will send
+    them; it kept a stop waiting its whole grace period). A long-polling client gets
     the close in answer to its pending request, or, if its next one comes after the
     close, a 400 for a session that no longer exists: it reconnects either way, so
     it is not waited for."""
-    return not session.upgraded or all(item is None for item in list(session.queue.queue))
+    return (not session.upgraded or getattr(session, "websocket_over", False)
+            or all(item is None for item in list(session.queue.queue)))
+
+
+def _note_websocket_ends():
+    """Engine.IO's sessions keep no sign that their WebSocket has ended: its handler
+    leaves one (websocket_over), once per process."""
+    from engineio import socket as engineio_socket
+    handler = engineio_socket.Socket._websocket_handler
+    if getattr(handler, "notes_its_end", False):
+        return
+
+    @functools.wraps(handler)
+    def noted(self, ws):
+        try:
+            return handler(self, ws)
+        finally:
+            self.websocket_over = True
+
+    noted.notes_its_end = True
+    engineio_socket.Socket._websocket_handler = noted

@@ -15,6 +15,7 @@ import socketio
 import serving
 from serving.graceful import GRACE_SECONDS
 from signaling import NAMESPACE
+from tests.harness.raw_socketio import RawSocketIO
 from tests.harness.resources import listens, wait_until
 from tests.harness.server import server_process
 
@@ -101,6 +102,28 @@ def test_sigterm_sends_the_clients_away_and_exits(async_mode, transports):
         assert caller.events_left() == callee.events_left() == []  # no peer-left, ever
         for member in (caller, callee):
             member.client.disconnect()
+
+
+@pytest.mark.parametrize("async_mode", serving.ASYNC_MODES)
+def test_sigterm_does_not_wait_for_clients_that_hung_up(async_mode):
+    """Pairs in rooms that hung up without a goodbye, each leaving its peer a
+    `peer-left` that can never go out: the stop has no one to wait for, and
+    must not sit out its grace period (it did, under threading)."""
+    with server_process(async_mode) as server:
+        pairs = [(RawSocketIO(server.url), RawSocketIO(server.url)) for _ in range(4)]
+        for pair in pairs:
+            room = f"hung-up-{uuid.uuid4().hex}"
+            assert all(member.call(1, "join", {"room": room})["ok"] for member in pair)
+        for pair in pairs:
+            for member in pair:
+                member.sock.close()
+        assert wait_until(lambda: server.clients() == 0, WAIT)
+
+        signalled = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        expect_clean_exit(server, signalled)
+        stopped_after = time.monotonic() - signalled
+        assert stopped_after < GRACE_SECONDS - 1, f"stopped {stopped_after:.1f} s after SIGTERM"
 
 
 @pytest.mark.parametrize("async_mode", serving.ASYNC_MODES)
