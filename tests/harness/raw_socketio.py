@@ -16,18 +16,18 @@ from serving.websocket_mask import apply_mask
 class RawSocketIO:
     """Just enough WebSocket to send frames a real client library would refuse to."""
 
-    def __init__(self, url, source=None, headers=None, receive_buffer=None, extensions=None):
+    def __init__(self, url, source=None, headers=None, receive_buffer=None, extensions=None, timeout=5):
         """source: the client's address (any of 127/8 on loopback); headers: more
         handshake headers, or other values for Host. receive_buffer: a small one stands
         for a client that stops reading. extensions: a Sec-WebSocket-Extensions offer;
-        `accepted_extensions` is the answer."""
+        `accepted_extensions` is the answer. timeout: seconds, for each read and write."""
         host, port = url.removeprefix("http://").split(":")
         self.sock = socket.socket()
         if receive_buffer:  # before connecting, so that the window is small from the start
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         if source:
             self.sock.bind((source, 0))
-        self.sock.settimeout(5)
+        self.sock.settimeout(timeout)
         self.sock.connect((host, int(port)))
         key = base64.b64encode(os.urandom(16)).decode()
         lines = {"Host": f"{host}:{port}", "Upgrade": "websocket", "Connection": "Upgrade",
