@@ -1,5 +1,7 @@
 """eventlet's WSGI server, with room for a classroom, timeouts, and a faster, fairer WebSocket."""
 
+import ssl
+
 import eventlet
 import eventlet.websocket
 import eventlet.wsgi
@@ -14,6 +16,14 @@ MAX_CONNECTIONS = 10_000  # eventlet's default is 1,024
 
 class DeadlineProtocol(HeadDeadline, eventlet.wsgi.HttpProtocol):
     """eventlet's HTTP protocol, with a deadline on each request's line and headers."""
+
+    def handle_one_request(self):
+        try:
+            return super().handle_one_request()
+        except ssl.SSLError:
+            # With --https: plain HTTP (an http:// URL) or a TLS handshake broken off.
+            # The client's mistake, closed; eventlet logged a traceback for each.
+            self.close_connection = True
 
 
 class DrainingPool(eventlet.GreenPool):

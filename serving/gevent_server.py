@@ -2,6 +2,7 @@
 drives with gevent's own events and selectors."""
 
 import socket
+import ssl
 
 import gevent
 from gevent.pywsgi import WSGIHandler, WSGIServer
@@ -37,6 +38,17 @@ class DeadlineHandler(WSGIHandler):
         return HEADS.disarm(self.socket._sock) and parsed  # never serve half a head
 
 
+class Server(WSGIServer):
+    def wrap_socket_and_handle(self, client_socket, address):
+        try:
+            return super().wrap_socket_and_handle(client_socket, address)
+        except (ssl.SSLError, ConnectionError):
+            # With --https: plain HTTP (an http:// URL), or a client gone before its TLS
+            # handshake (a port check). The client's mistake, closed (by the caller):
+            # gevent logged a traceback for each.
+            return None
+
+
 def bound_socket(address, family):
     sock = socket.socket(family, socket.SOCK_STREAM)  # gevent's, once patched
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -48,7 +60,7 @@ def bound_socket(address, family):
 def serve_gevent(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
     tls = {"certfile": certfile, "keyfile": keyfile} if certfile else {}
     listener = listening_socket(host, port, bound_socket)
-    server = WSGIServer(listener, app, log=None, handler_class=DeadlineHandler, **tls)
+    server = Server(listener, app, log=None, handler_class=DeadlineHandler, **tls)
     server.idle_timeout = idle_timeout
     on_sigterm(gevent.spawn, server.close)  # closes the listener and ends serve_forever
     server.serve_forever()

@@ -1,6 +1,7 @@
 """`--https` against the real server: pages over TLS with the certificate it made,
 Socket.IO over WSS, the certificate kept and reused, and --certfile/--keyfile."""
 
+import contextlib
 import datetime
 import ipaddress
 import socket
@@ -117,3 +118,20 @@ def test_certfile_and_keyfile_still_work(tmp_path, async_mode):
         assert san_of(handshake_certificate(started.port))[0] == {"localhost", "given.example"}
         assert "open https://localhost:" in started.output()
     assert not (tmp_path / "instance").exists()  # nothing made when a certificate is given
+
+
+def test_a_connection_that_does_not_speak_tls_is_closed_quietly(server):
+    """A port check (connect, then close) and an http:// URL typed for the https
+    server: each connection is closed with no traceback in the log (gevent logged
+    one for each, eventlet for the second), and pages are still served."""
+    logged_before = len(server.output())
+    socket.create_connection(("127.0.0.1", server.port), timeout=WAIT).close()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as plain:
+        plain.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):  # closed with the request unread
+            while chunk := plain.recv(4096):
+                answer += chunk
+    assert not answer.startswith(b"HTTP/"), answer  # no page in plain text
+    assert untrusting_session().get(server.url + "/", verify=False, timeout=WAIT).status_code == 200
+    assert "Traceback" not in server.output()[logged_before:], server.output()[logged_before:]
