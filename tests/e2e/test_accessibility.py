@@ -96,8 +96,11 @@ def show_inspector(page):
 
 
 def started(page):
-    """The live part has run far enough to show its first state."""
+    """The live part has run far enough to show its first state: connected, and the
+    answer to its join drawn in the message log (a control of its own, which came
+    after the Tab walk had passed the log when only the connection was waited for)."""
     expect(page.locator("#socket-state")).to_have_text("connected", timeout=TIMEOUT)
+    expect(page.locator('#message-log [data-direction="ack"][data-event="join"]')).to_have_count(1, timeout=TIMEOUT)
 
 
 # ---- The audit ---------------------------------------------------------------
