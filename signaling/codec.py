@@ -108,7 +108,7 @@ def _after_string(text, start):
     """Where a JSON string whose content begins at `start` ends, past its closing
     quote; -1 if it never does."""
     quote = text.find('"', start)
-    if quote > 0 and text[quote - 1] != "\\":
+    if quote != -1 and text[quote - 1] != "\\":
         return quote + 1  # no backslash before it: the end (an SDP has no quotes)
     try:
         return scanstring(text, start)[1]  # escapes before a quote: json's C scanner

@@ -11,12 +11,12 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .resources import listens
 from .server import ROOT, free_port, read_log, server_process, stop_process, wait_until_started
 
 EXAMPLE = ROOT / "deploy" / "nginx.conf"
@@ -91,16 +91,10 @@ def nginx(app_ports, timeout=10):
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         started = Nginx(process, port, prefix)
         try:
-            wait_until_started(f"nginx on port {port}", process, lambda: _listening(port), timeout, started.output)
+            wait_until_started(f"nginx on port {port}", process, lambda: listens(port), timeout, started.output)
             yield started
         finally:
             stop_process(process)
-
-
-def _listening(port):
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-        return True
-    return False
 
 
 @dataclass(frozen=True)
