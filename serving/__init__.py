@@ -3,7 +3,7 @@
     eventlet_server.py    eventlet's WSGI server (the default)
     gevent_server.py      gevent's WSGI server, with simple-websocket
     threading_server.py   Werkzeug's threaded server, with simple-websocket
-    websocket_mask.py     a fast WebSocket unmasking for eventlet
+    websocket_mask.py     fast WebSocket unmasking (websockets' C code) for eventlet and wsproto
     deadlines.py          timeouts for clients that send too slowly
     graceful.py           SIGTERM: stop accepting, send the clients elsewhere, exit 0
     eventlet_reads.py     eventlet's WebSocket: a cap on a whole message, a turn for others per frame

@@ -9,6 +9,7 @@ from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from .deadlines import HEADS
 from .tcp import LISTEN_BACKLOG, is_websocket, listening_socket
+from .websocket_mask import install_in_wsproto
 
 
 class DeadlineHandler(WSGIHandler):
@@ -58,6 +59,7 @@ def bound_socket(address, family):
 
 
 def serve_gevent(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
+    install_in_wsproto()
     tls = {"certfile": certfile, "keyfile": keyfile} if certfile else {}
     listener = listening_socket(host, port, bound_socket)
     server = Server(listener, app, log=None, handler_class=DeadlineHandler, **tls)

@@ -6,6 +6,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .deadlines import HeadDeadline
 from .tcp import LISTEN_BACKLOG, is_websocket, set_nodelay, stop_listening
+from .websocket_mask import install_in_wsproto
 
 
 class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
@@ -28,6 +29,7 @@ class Server(ThreadedWSGIServer):
 
 
 def serve_threading(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
+    install_in_wsproto()
     ssl_context = (certfile, keyfile) if certfile else None
     server = Server(host, port, app, handler=DeadlineRequestHandler, ssl_context=ssl_context)
     server.idle_timeout = idle_timeout
