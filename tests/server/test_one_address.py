@@ -44,7 +44,9 @@ def test_one_address_holds_a_limited_number_of_places_in_rooms(server):
     assert caller.call(1, "join", {"room": shared})["ok"] and callee.call(1, "join", {"room": shared})["ok"]
     assert caller.receive().startswith('42/signal,["peer-joined"')
     callee.event("signal", {"type": "bye"})
-    assert caller.receive() == '42/signal,["signal",{"type":"bye"}]'
+    relayed = caller.receive()  # the callee's own text (the relay does not encode it again)
+    assert relayed.startswith("42/signal,") and json.loads(relayed.removeprefix("42/signal,")) == [
+        "signal", {"type": "bye"}]
     # A place is given back when its holder leaves.
     assert attacker[0].call(2, "leave") == {"ok": True}
     assert attacker[-1].call(2, "join", {"room": room()})["ok"]
