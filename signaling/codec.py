@@ -73,7 +73,8 @@ class ForgivingJSON:
 
 def _keep_object_text(text, data):
     """An event of one object, ["name",{...}]: the object keeps its JSON text."""
-    if type(data) is list and len(data) == 2 and type(data[1]) is dict and isinstance(data[0], str):
+    if (type(data) is list and len(data) == 2 and type(data[1]) is dict and isinstance(data[0], str)
+            and isinstance(text, str)):
         head = f"[{json.dumps(data[0])},"
         if text.startswith(head) and text.endswith("}]"):
             data[1] = ArrivedObject(data[1], text[len(head):-1])

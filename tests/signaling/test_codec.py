@@ -135,3 +135,7 @@ def test_a_changed_object_goes_out_as_its_values(change):
 def test_other_events_go_out_encoded_from_their_values(encoded):
     arrived = SignalingPacket(encoded_packet=encoded)
     assert relayed(encoded).encode() == "2/signal," + json.dumps(arrived.data, separators=(",", ":"))
+
+
+def test_json_given_as_bytes_is_decoded_as_usual():
+    assert ForgivingJSON.loads(b'["signal",{"type":"bye"}]') == ["signal", {"type": "bye"}]
