@@ -43,16 +43,15 @@ class CappedMessage(RFC6455WebSocket.Message):
 
 def _more_has_arrived(sock):
     """Whether the client's next bytes are already here, so that reading them would
-    not wait. Over TLS the answer may sit in the TLS layer's buffer: assume so."""
+    not wait. Over TLS (eventlet's TLS socket has no raw `fd`) they may sit in the TLS
+    layer's buffer: assume so."""
     raw = getattr(sock, "fd", None)
-    if raw is None or isinstance(raw, ssl.SSLSocket) or isinstance(sock, ssl.SSLSocket):
+    if raw is None or isinstance(raw, ssl.SSLSocket):
         return True
     try:
         return bool(raw.recv(1, socket.MSG_PEEK))  # the raw socket never blocks in eventlet
-    except BlockingIOError:
+    except OSError:  # nothing yet (BlockingIOError), or an error the next read meets too
         return False
-    except OSError:
-        return False  # the next read meets the same error
 
 
 def _read_frame_then_yield(read_frame):

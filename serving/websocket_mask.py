@@ -46,11 +46,11 @@ class XorMasker:
 
     def __init__(self, masking_key):
         self._key = bytes(masking_key)
+        self._offset = 0  # payload bytes unmasked so far: the next piece goes on from there
 
     def process(self, data):
-        shift = len(data) % 4
-        unmasked = xor_mask(bytes(data), self._key)
-        self._key = self._key[shift:] + self._key[:shift]  # the next piece goes on from here
+        unmasked = apply_mask(data, self._key, offset=self._offset)
+        self._offset += len(data)
         return bytearray(unmasked)
 
 
