@@ -133,6 +133,15 @@ def close_polling_sessions_without_waiting():
     guarded.never_waits_for_polling = True
     engineio_socket.Socket.close = guarded
 
+
+# simple-websocket reads 4 KiB at a time: a message of 128 KiB took 32 reads, each
+# giving up the GIL and taking it back, and under threading ten senders of such
+# messages held calls in other rooms back by tens of milliseconds. An idle
+# connection's waiting read does not touch the pages of its buffer. Under gevent a
+# read is a turn (GuardedServer below), so a fast sender keeps 4 KiB a turn there.
+THREADING_READ_BYTES = 64 * 1024
+
+
 def cap_simple_websocket_messages(eio):
     """This Engine.IO server's simple-websocket connections (gevent and threading modes)."""
     base = eio._async["websocket"]
@@ -155,6 +164,8 @@ def cap_simple_websocket_messages(eio):
         def __init__(self, handler, server):
             super().__init__(handler, server)
             self.server_args["max_message_size"] = server.max_http_buffer_size
+            if eio.async_mode == "threading":
+                self.server_args["receive_bytes"] = THREADING_READ_BYTES
 
         def __call__(self, environ, start_response):
             # No permessage-deflate offer reaches simple-websocket: it answers without one.
