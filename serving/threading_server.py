@@ -1,5 +1,6 @@
 """Werkzeug's threaded server: one thread per connection, WebSocket by simple-websocket."""
 
+import sys
 import threading
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
@@ -22,6 +23,13 @@ class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
             self.close_connection = True  # see serving/tcp.py, is_websocket
 
 
+# How long a thread that holds the GIL keeps it while another waits: Python's 5 ms
+# made each step of a relay (read, queue, write) wait up to that long behind a
+# client streaming junk frames, and calls in other rooms relayed 58-78 offers in
+# 2 s instead of 113-150 (the junk-frame test in tests/server/test_heavy_clients.py).
+SWITCH_INTERVAL = 0.001
+
+
 class Server(ThreadedWSGIServer):
     # Werkzeug listens with a backlog of 128: a burst of clients beyond it had
     # their connections dropped and retried by TCP after seconds of back-off.
@@ -30,6 +38,7 @@ class Server(ThreadedWSGIServer):
 
 def serve_threading(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
     install_in_wsproto()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     ssl_context = (certfile, keyfile) if certfile else None
     server = Server(host, port, app, handler=DeadlineRequestHandler, ssl_context=ssl_context)
     server.idle_timeout = idle_timeout
