@@ -16,6 +16,7 @@ import logging
 import socket
 import threading
 
+from engineio import exceptions as engineio_exceptions
 from engineio import socket as engineio_socket
 
 log = logging.getLogger("signaling.outbound")
@@ -62,8 +63,15 @@ def bound_queues():
 
     @functools.wraps(send)
     def bounded_send(self, pkt):
-        if self.outbound.add(packet_size(pkt)):
-            return send(self, pkt)
+        size = packet_size(pkt)
+        if self.outbound.add(size):
+            try:
+                return send(self, pkt)
+            except engineio_exceptions.SocketIsClosedError:
+                # Closed on its own thread since Engine.IO found it open: dropped,
+                # as Engine.IO drops a packet for a session already gone.
+                self.outbound.remove(size)
+                return None
         if not (self.closing or self.closed):
             log.warning("disconnecting %s: %d bytes wait for it; it stopped reading", self.sid,
                         self.outbound.queued)

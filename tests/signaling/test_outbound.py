@@ -2,7 +2,11 @@
 
 from types import SimpleNamespace
 
-from signaling.outbound import QueueBudget, packet_size
+import engineio
+from engineio import packet
+from engineio import socket as engineio_socket
+
+from signaling.outbound import QueueBudget, bound_queues, packet_size
 
 
 def test_the_budget_takes_packets_up_to_its_limit_and_refuses_the_one_past_it():
@@ -32,3 +36,16 @@ def test_a_packet_counts_its_text_or_bytes():
     assert packet_size(SimpleNamespace(data=b"\x00" * 7)) == 7
     assert packet_size(SimpleNamespace(data=None)) == 0
     assert packet_size(SimpleNamespace(data={"sid": "x"})) == 0
+
+
+def test_a_packet_for_a_socket_that_closed_a_moment_ago_is_dropped_without_an_error():
+    """Under threading, a peer's socket can close on its own thread between Engine.IO
+    finding it open and sending to it: a stop's `peer-left` then raised
+    SocketIsClosedError in the disconnect handler, and the log showed a traceback."""
+    bound_queues()
+    server = engineio.Server(async_mode="threading")
+    server.max_queued_bytes = 1000
+    client = engineio_socket.Socket(server, "a-peer")
+    client.close(wait=False, abort=True)
+    assert client.send(packet.Packet(packet.MESSAGE, data="x" * 10)) is None
+    assert client.outbound.queued == 0  # nothing stays counted for a packet never queued
