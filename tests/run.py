@@ -14,7 +14,7 @@ proxy in front of the app in the tests of deploy/nginx.conf) when there is none,
 when there is none; then the test-only Node packages of tests/package.json
 (axe-core, for the accessibility audit) with `npm ci`, into tests/node_modules.
 
-The tests run in two phases. First all but those marked `quiet`, in three worker
+The tests run in two phases. First all but those marked `quiet`, in two worker
 processes side by side (pytest-xdist), each in a loopback-only namespace of its
 own, so that one worker's blackholed UDP or ports are not the other's. Then the
 `quiet` ones, which make load or measure relay latency under it, alone. `--workers 1`
@@ -65,11 +65,7 @@ def can_isolate_network():
     return probe.returncode == 0
 
 
-# Three, on a 2-core machine: many browser tests spend seconds waiting on timers
-# (reconnections, ICE restarts, heartbeats) while the other workers' tests use the
-# cores. On 3 December the side-by-side phase took 14 min 18 s with two workers and
-# 11 min 29 s with three, the cores busy 99 % of the time with three.
-WORKERS = 3
+WORKERS = 2
 # Arguments with which the caller chooses the markers or the workers: one phase, theirs.
 OWN_CHOICE = ("-m", "-n", "--numprocesses", "--tx", "--dist", "no:xdist")
 LOOPBACK_ONLY = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
