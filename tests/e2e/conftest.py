@@ -8,6 +8,8 @@ a failed test (for pages in either browser), `--browser-channel chrome` drives
 an installed Chrome instead of Chromium.
 """
 
+import contextlib
+import fcntl
 import os
 import re
 import socket
@@ -43,6 +45,18 @@ def loopback_only():
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    if interfaces:  # the host's network: udp_blackout skips
+        yield None
+        return
+    # Every test process in this namespace holds this file's lock, shared, so that
+    # udp_blackout can tell whether the namespace is its own.
+    path = f"/tmp/webrtc-tutorial-tests-netns-{os.stat('/proc/self/ns/net').st_ino}.lock"
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        yield lock
+        with contextlib.suppress(BlockingIOError):  # the last one out removes it
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.unlink(path)
 
 
 def _ip_rule(*args):
@@ -52,9 +66,16 @@ def _ip_rule(*args):
 @pytest.fixture
 def udp_blackout(loopback_only):
     """udp_blackout(True) makes UDP undeliverable in our own network namespace:
-    ICE breaks, while signaling (TCP) carries on."""
+    ICE breaks, while signaling (TCP) carries on. It fails at once if another test
+    process shares the namespace (see loopback_only): their calls would break too."""
     if [name for _, name in socket.if_nameindex() if name != "lo"]:
         pytest.skip("only inside the loopback-only namespace that tests/run.py makes")
+    try:  # the namespace to ourselves: `pytest -n 2` in one namespace broke the other worker's calls
+        fcntl.flock(loopback_only, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fcntl.flock(loopback_only, fcntl.LOCK_SH)  # a failed conversion may have dropped it
+        pytest.fail("another test process shares this network namespace, and blacking out UDP would "
+                    "break its calls: run `python tests/run.py`, which gives each worker its own")
     # Move the local routing table behind a rule that can blackhole UDP.
     _ip_rule("add", "pref", "100", "lookup", "local")
     _ip_rule("del", "pref", "0", "lookup", "local")
@@ -69,6 +90,7 @@ def udp_blackout(loopback_only):
         switch(False)
     _ip_rule("add", "pref", "0", "lookup", "local")
     _ip_rule("del", "pref", "100", "lookup", "local")
+    fcntl.flock(loopback_only, fcntl.LOCK_SH)
 
 
 @pytest.fixture(scope="session")
