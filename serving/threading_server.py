@@ -25,8 +25,9 @@ class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
 
 # How long a thread that holds the GIL keeps it while another waits: Python's 5 ms
 # made each step of a relay (read, queue, write) wait up to that long behind a
-# client streaming junk frames, and calls in other rooms relayed 58-78 offers in
-# 2 s instead of 113-150 (the junk-frame test in tests/server/test_heavy_clients.py).
+# client streaming junk frames, and calls in other rooms relayed 53-78 offers in
+# 2 s; at 1 ms, 77-150 (the junk-frame test in tests/server/test_heavy_clients.py
+# asks for 60).
 SWITCH_INTERVAL = 0.001
 
 
