@@ -41,6 +41,7 @@ import pages  # noqa: E402
 import serving  # noqa: E402
 import signaling  # noqa: E402
 from pages.hosts import own_hosts  # noqa: E402
+from pages.warmup import warm_up  # noqa: E402
 from serving import certificate  # noqa: E402
 from serving.announce import announce, lan_urls  # noqa: E402
 from signaling.addresses import AddressLimits  # noqa: E402
@@ -92,6 +93,7 @@ def main(args):
         hosts = own_hosts("0.0.0.0") | own_hosts(args.host)  # every address, whichever one it listens on
         certfile = keyfile = certificate.ensure(app.instance_path, hosts)
         print(f"Self-signed certificate: {certfile}")
+    warm_up(app)  # before it listens: the first visitors do not stall the calls in progress
     announce(sys.stdout, args.async_mode, args.host, args.port, scheme, urls)
     sys.stdout.flush()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a learner stops it

@@ -14,6 +14,7 @@
     regions.py     the named regions of the browser code that those sections show
     download.py    a step as one HTML file that runs against this server
     rendering.py   Markdown and highlighted code, as HTML
+    warmup.py      every page made once before the server listens
 
 `init_app(app)` loads the content and registers the blueprint; `guard_requests(app)`,
 called after everything else that wraps `app.wsgi_app`, checks every request's Host.
