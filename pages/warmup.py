@@ -6,7 +6,7 @@ both languages). When a class opened a step at the same moment, just after start
 each request's thread did that same work at once, and the relays of the calls in
 progress waited for the GIL behind them: under threading, with eight clients
 asking for a step page 40 times a second, the p99 relay latency was 47-79 ms with
-cold pages and 7-10 ms once they were made. Made before the server listens (and
+cold pages and 7-18 ms once they were made. Made before the server listens (and
 frozen with the rest of the start: serving.freeze_what_start_made), they cost a
 request nothing but the template's run. An edit of the content later is made again
 on the next request, as before (content.LiveTutorial).
