@@ -65,7 +65,7 @@ def test_a_refused_long_polling_post_frees_its_connection(server):
         f"{sockets(server.pid) - baseline} connections still held")
 
 
-@pytest.mark.quiet  # 201 deadlines timed to the second: beside three workers' browsers, 3.8 s against 3.5
+@pytest.mark.quiet  # 201 deadlines timed to the second: beside other workers' browsers (3 then), 3.8 s against 3.5
 def test_half_sent_requests_are_closed_at_the_request_timeout(server):
     """Slowloris: heads never finished, or trickled a byte at a time, were held forever."""
     baseline = sockets(server.pid)
