@@ -48,7 +48,6 @@ export function createNegotiation({
   let descriptionSent = false; // until then, our candidates ride inside the SDP
   let negotiationPending = false; // needed while we were out of the room
   let iceTimer;
-  let poolSize = 0; // candidates the connection gathers before it is used
   let offeredAhead = null; // the connection whose offer the server holds
 
   function inCall() {
@@ -116,25 +115,19 @@ export function createNegotiation({
       ...configuration,
       // One transport for audio and video: half the candidates and checks.
       bundlePolicy: 'max-bundle',
-      iceCandidatePoolSize: poolSize, // fixed for a connection's life
     };
   }
   // [/call]
 
   // A peer connection carries one call. When that call ends, the next one
   // starts on a fresh connection that already has our tracks.
-  // ahead: the page's first connection, made long before it answers a call.
-  // It gathers its candidates at once (a pool of one), so a newcomer starts its
-  // connectivity checks the moment it has answered, instead of gathering then.
-  // (The side that waits gathers ahead anyway: it makes its offer alone.) Not
-  // for a connection that may be answered at once (the other side started
-  // over): with a pool, Chromium then now and then never gathered a single
-  // candidate, and the call hung at "new" (tests/e2e/test_faults.py). Nor with
-  // STUN or TURN servers: Chromium reports no icecandidateerror of a pool's
-  // gathering, and the doctor needs those (a TURN server that refused us).
-  function newPeerConnection({ ahead = false } = {}) {
+  // No candidate pool (iceCandidatePoolSize): Chromium then now and then
+  // gathered no candidate at all for a connection answered soon after it was
+  // made, a newcomer's first one included, and the call hung at "new"
+  // (tests/e2e/test_redis_call.py, tests/e2e/test_faults.py). Without one, the
+  // first candidate comes 1-3 ms later after setLocalDescription().
+  function newPeerConnection() {
     pc?.close();
-    poolSize = ahead && !configuration.iceServers?.length ? 1 : 0;
     pc = new RTCPeerConnection(peerConfiguration());
     earlyCandidates = [];
     descriptionSent = false;
@@ -306,7 +299,7 @@ export function createNegotiation({
     if (pc.signalingState !== 'closed') pc.setConfiguration(peerConfiguration());
   }
 
-  newPeerConnection({ ahead: true });
+  newPeerConnection();
   return {
     get pc() {
       return pc;
