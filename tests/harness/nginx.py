@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .resources import listens
-from .server import ROOT, free_port, read_log, server_process, stop_process, wait_until_started
+from .server import ROOT, free_port, read_log, server_process, server_processes, stop_process, wait_until_started
 
 EXAMPLE = ROOT / "deploy" / "nginx.conf"
 
@@ -122,6 +122,6 @@ def behind_nginx(async_mode="eventlet", processes=2, extra_args=()):
     front of them all."""
     app_args = ("--proxy", "1", *extra_args)
     with contextlib.ExitStack() as stack:
-        apps = [stack.enter_context(server_process(async_mode, app_args)) for _ in range(processes)]
+        apps = stack.enter_context(server_processes(processes, async_mode, app_args))
         proxy = stack.enter_context(nginx([app.port for app in apps]))
         yield ProxiedApps(proxy, apps, async_mode, app_args)

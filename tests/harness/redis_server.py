@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from .server import free_port, read_log, server_process, stop_process, wait_until_started
+from .server import free_port, read_log, server_processes, stop_process, wait_until_started
 
 # Seconds an app process may take to start next to another one (eventlet's import
 # alone took 2-4 s on a busy 2-core machine); what is tested comes after.
@@ -73,6 +73,5 @@ def two_app_processes(async_mode, redis_url, *more_args):
     until a survivor notices."""
     redis.Redis.from_url(redis_url).flushall()
     args = ("--message-queue", redis_url, *more_args)
-    with server_process(async_mode, extra_args=args, timeout=STARTUP) as one, \
-            server_process(async_mode, extra_args=args, timeout=STARTUP) as two:
+    with server_processes(2, async_mode, extra_args=args, timeout=STARTUP) as (one, two):
         yield one, two

@@ -86,6 +86,19 @@ def server_process(async_mode="eventlet", extra_args=(), timeout=20, port=None, 
 
 
 @contextlib.contextmanager
+def server_processes(count, async_mode="eventlet", extra_args=(), timeout=20):
+    """Yield a list of `count` ServerProcesses, started side by side: a start is
+    mostly CPU (imports, then every page made once), and this machine has two
+    cores. Stop them all after the block."""
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(server_process(async_mode, extra_args, timeout, wait=False))
+                   for _ in range(count)]
+        for server in servers:
+            wait_until_serving(server.url, server.process, timeout, server.log)
+        yield servers
+
+
+@contextlib.contextmanager
 def running_server(async_mode="eventlet", extra_args=(), timeout=20, port=None):
     """Yield the URL of a started server."""
     with server_process(async_mode, extra_args, timeout, port) as server:
