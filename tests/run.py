@@ -20,7 +20,8 @@ own, so that one worker's blackholed UDP or ports are not the other's. Then the
 `quiet` ones, which make load or measure relay latency under it, alone. `--workers 1`
 runs everything in one process, in order (for --headed, say); so does any
 argument that picks tests by marker or sets workers (-m, -n, --tx, --dist,
--p no:xdist).
+-p no:xdist). After each phase it prints its time, and how much of the CPUs'
+time went to work and how much the host of this virtual machine took.
 """
 
 import os
@@ -28,6 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +83,30 @@ def phases(argv, workers, isolated):
     return [[*side_by_side, *argv], ["-m", "quiet", *argv]]
 
 
+def cpu_ticks():
+    """This machine's CPU time so far, from Linux's /proc/stat: (busy, stolen, all), in
+    clock ticks; None elsewhere. Stolen is time the host of a virtual machine gave to
+    others: on a shared machine it stretches the suite's time more than anything here."""
+    try:
+        with open("/proc/stat") as stat:
+            user, nice, system, idle, iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+    except (OSError, ValueError):
+        return None
+    busy = user + nice + system + irq + softirq
+    return busy, steal, busy + steal + idle + iowait
+
+
+def timing(seconds, before, after):
+    """A phase's time, and how busy the CPUs were meanwhile."""
+    whole = round(seconds)
+    line = f"{whole // 60} min {whole % 60} s"
+    if before and after:
+        busy, stolen, total = (end - start for start, end in zip(before, after, strict=True))
+        if total:
+            line += f"; the CPUs {busy / total:.0%} busy, {stolen / total:.0%} stolen by the host"
+    return line
+
+
 def combined(codes):
     """One exit code for the phases: the first failure; 5 (no tests) only if every phase had none."""
     failures = [code for code in codes if code not in (0, 5)]
@@ -105,7 +131,9 @@ def main(argv):
     for arguments in phases(argv, workers, isolated):
         pytest = [sys.executable, "-m", "pytest", *arguments]
         command = [*LOOPBACK_ONLY, *pytest] if isolated else pytest
+        began, before = time.monotonic(), cpu_ticks()
         codes.append(subprocess.run(command, cwd=ROOT).returncode)
+        print(f"tests/run.py: {timing(time.monotonic() - began, before, cpu_ticks())}", flush=True)
     return combined(codes)
 
 
