@@ -86,7 +86,7 @@ def phases(argv, workers, isolated):
 def cpu_ticks():
     """This machine's CPU time so far, from Linux's /proc/stat: (busy, stolen, all), in
     clock ticks; None elsewhere. Stolen is time the host of a virtual machine gave to
-    others: on a shared machine it stretches the suite's time more than anything here."""
+    others, which stretches the suite's time without anything here having changed."""
     try:
         with open("/proc/stat") as stat:
             user, nice, system, idle, iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
