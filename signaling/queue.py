@@ -10,9 +10,14 @@ Flask-SocketIO uses for `message_queue=redis://...`, made with two changes.
   100 are in use (store.pool).
 - A message it could not publish was logged and dropped; here the sender is
   refused with store-unavailable (store.reaching), as when a join cannot reach Redis.
+- Its listener started with the process's first client, so a message another
+  process published before it had subscribed (the peer-joined for that very
+  client) was lost. Here the process starts it itself (start_listening) and
+  waits until it has subscribed.
 """
 
 import logging
+import threading
 import time
 
 import redis
@@ -27,6 +32,17 @@ log = logging.getLogger("signaling.queue")
 
 
 class QueueManager(socketio.RedisManager):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subscribed = threading.Event()  # green under eventlet's and gevent's patching
+
+    def start_listening(self, server, timeout):
+        """Listen now, not at the first client's connection; wait until subscribed,
+        at most `timeout` seconds (Redis may be down: the listener keeps trying)."""
+        server.manager_initialized = True  # python-socketio's flag: it would start another
+        self.initialize()
+        return self.subscribed.wait(timeout)
+
     def _redis_connect(self):
         # As upstream (a new client, and its pubsub), with store.pool's connection pool.
         self.redis = redis.Redis(connection_pool=store.pool(self.redis_url, **self.redis_options))
@@ -38,6 +54,7 @@ class QueueManager(socketio.RedisManager):
             try:
                 self._redis_connect()
                 self.pubsub.subscribe(self.channel)
+                self.subscribed.set()
                 yield from self.pubsub.listen()
             except Exception as error:  # as upstream: any failure, then connect again
                 log.warning("message queue: cannot receive from Redis (%s); retrying every %g s",

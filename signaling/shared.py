@@ -19,7 +19,9 @@ class Shared:
         self.processes = None
 
     def start(self, socketio, namespace):
-        """Beat, and free the seats of dead processes, in the background."""
+        """Receive from the other processes; beat, and free the seats of dead
+        processes, in the background."""
+        self.manager.start_listening(socketio.server, timeout=store.CONNECT_SECONDS)
         self.processes = processes.Processes(self.client, self.process, self.rooms, self.addresses, namespace)
         socketio.start_background_task(self.processes.run, socketio.sleep)
 

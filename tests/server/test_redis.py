@@ -16,6 +16,7 @@ from redis import Redis
 
 import serving
 from signaling.processes import ALIVE_SECONDS, HEARTBEAT_SECONDS, alive_key
+from signaling.queue import CHANNEL
 from signaling.store import key as store_key
 from tests.harness.redis_server import redis_server, two_app_processes
 from tests.harness.resources import wait_until
@@ -123,6 +124,15 @@ def test_a_process_killed_with_sigkill_frees_its_seats_and_its_peers_hear_peer_l
         assert stays.next_event() == ("peer-joined", [{}])
     print(f"{mode}: peer-left {noticed:.1f} s after SIGKILL "
           f"(heartbeat every {HEARTBEAT_SECONDS} s, alive for {ALIVE_SECONDS} s)")
+
+
+def test_each_process_listens_to_the_others_before_it_serves_a_client(mode):
+    """python-socketio subscribed a process to the message queue only when its first
+    client connected, so what another process sent that client at once could be lost:
+    a peer-joined never arrived (a fresh-clone CI run, gevent). On its own Redis, as
+    the module's processes listen on the shared one."""
+    with redis_server() as redis, two_app_processes(mode, redis.url):
+        assert Redis.from_url(redis.url).pubsub_numsub(CHANNEL) == [(CHANNEL.encode(), 2)]
 
 
 def test_a_process_stopped_with_sigterm_leaves_redis_at_once(mode, redis):
