@@ -1,6 +1,5 @@
 """Werkzeug's threaded server: one thread per connection, WebSocket by simple-websocket."""
 
-import sys
 import threading
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
@@ -23,14 +22,6 @@ class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
             self.close_connection = True  # see serving/tcp.py, is_websocket
 
 
-# How long a thread that holds the GIL keeps it while another waits: Python's 5 ms
-# made each step of a relay (read, queue, write) wait up to that long behind a
-# client streaming junk frames, and calls in other rooms relayed 53-78 offers in
-# 2 s; at 1 ms, 77-150 (the junk-frame test in tests/server/test_heavy_clients.py
-# asks for 60).
-SWITCH_INTERVAL = 0.001
-
-
 class Server(ThreadedWSGIServer):
     # Werkzeug listens with a backlog of 128: a burst of clients beyond it had
     # their connections dropped and retried by TCP after seconds of back-off.
@@ -38,8 +29,12 @@ class Server(ThreadedWSGIServer):
 
 
 def serve_threading(app, host, port, certfile, keyfile, idle_timeout, on_sigterm):
+    # Python's GIL switch interval (5 ms) stays. At 1 ms, relays behind a client
+    # streaming junk frames were faster (p99 14-17 ms against 37-52), but an
+    # overloaded server collapsed: offered 1,688 candidate-sized messages a second,
+    # it relayed about 250, at 5.6 ms of CPU each, its threads queueing for the
+    # GIL; at 5 ms it relays 1,400-1,700 (benchmarks.saturation --modes threading).
     install_in_wsproto()
-    sys.setswitchinterval(SWITCH_INTERVAL)
     ssl_context = (certfile, keyfile) if certfile else None
     server = Server(host, port, app, handler=DeadlineRequestHandler, ssl_context=ssl_context)
     server.idle_timeout = idle_timeout
