@@ -3,7 +3,8 @@
 250 B and 5 KB messages, under eventlet, gevent and threading: a ramp of offered
 loads, each client pacing itself under the server's per-client rate limit, until the
 server falls behind. The ramps start low enough and step through the issue's target
-(2,500 msg/s with p99 < 20 ms), and a line says whether each mode and size met it.
+(2,500 msg/s with p99 < 20 ms), and a line says whether each mode and size met it,
+and another how much the server still relayed once overloaded.
 Then py-spy samples the server under the 5 KB load and says where its CPU goes, and
 eventlet's unmasking is timed against the server's own. Also checks TCP_NODELAY on
 the server's sockets and the latency of back-to-back messages (the delayed-ACK stall).
@@ -32,6 +33,10 @@ PER_CLIENT_RATE = 18.0
 # Issue 10's target for each message size: this many relayed messages a second, p99 under this.
 TARGET_RATE = 2500
 TARGET_P99_MS = 20.0
+# Offered more than it can relay, a server should go on relaying about as much as it
+# could: below this share of its best rate, it collapsed (threading did, with a 1 ms
+# GIL switch interval: about 250 of 1,688 msg/s offered).
+COLLAPSE_SHARE = 0.5
 
 
 def add_arguments(parser):
@@ -153,6 +158,19 @@ def target_line(steps):
     return f"{TARGET_RATE:,} msg/s at p99 < {TARGET_P99_MS:g} ms: {'met' if met else 'not met'} ({best_text})"
 
 
+def overload_line(steps):
+    """What the server did at the step that saturated it, against its best rate before;
+    None if the ramp ended before saturation."""
+    kept_up = [r for r in steps if not saturated(r)]
+    if not steps or not saturated(steps[-1]) or not kept_up:
+        return None
+    over, best = steps[-1], max(kept_up, key=lambda r: r["achieved"])
+    share = over["achieved"] / best["achieved"]
+    verdict = "collapsed" if share < COLLAPSE_SHARE else "kept relaying"
+    return (f"overloaded at {over['offered']:.0f} msg/s offered: relayed {over['achieved']:.0f} msg/s, "
+            f"{share:.0%} of its best {best['achieved']:.0f}, at {cpu_us_per_message(over):.0f} us CPU/msg: {verdict}")
+
+
 def redis_line(base_steps, redis_steps):
     """CPU per relayed message with Redis against in memory, at the highest offered load both kept up with."""
     base = {r["offered"]: r for r in base_steps if not saturated(r) and clean(r)}
@@ -236,6 +254,9 @@ def run(args):
             print(f"      {best['achieved']:7.0f} msg/s  p50 {best['p50']:.1f} ms  p99 {best['p99']:.1f} ms  "
                   f"CPU {100 * best['server_cpu']:.0f}%  = {cpu_us:.0f} us CPU/msg, "
                   f"so ~{1e6 / cpu_us:.0f} msg/s if given a whole core")
+        overload = overload_line(steps)
+        if overload:
+            print(f"      {overload}")
         if not compress:
             print(f"      {target_line(steps)}")
             steps_of.setdefault((mode, size), []).append(steps)
