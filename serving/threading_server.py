@@ -33,7 +33,8 @@ def serve_threading(app, host, port, certfile, keyfile, idle_timeout, on_sigterm
     # streaming junk frames were faster (p99 14-17 ms against 37-52), but an
     # overloaded server collapsed: offered 1,688 candidate-sized messages a second,
     # it relayed about 250, at 5.6 ms of CPU each, its threads queueing for the
-    # GIL; at 5 ms it relays 1,400-1,700 (benchmarks.saturation --modes threading).
+    # GIL. At 5 ms it relayed all 1,688, and 1,359-1,510 of 2,500
+    # (benchmarks.saturation --modes threading, alternating runs).
     install_in_wsproto()
     ssl_context = (certfile, keyfile) if certfile else None
     server = Server(host, port, app, handler=DeadlineRequestHandler, ssl_context=ssl_context)
