@@ -1,5 +1,5 @@
 """The message queue between processes: python-socketio's RedisManager, which
-Flask-SocketIO uses for `message_queue=redis://...`, made with two changes.
+Flask-SocketIO uses for `message_queue=redis://...`, with these changes.
 
 - Its listener waited twice as long after each failure, up to 60 s (seen in
   python-socketio 5.18), so relays from other processes came back up to a minute
