@@ -104,7 +104,11 @@ def test_a_few_attachments_still_reach_the_namespace_which_refuses_binary_in_wor
 def relayed(encoded):
     """What the server sends on for a packet it received, when its handler passes the
     event's object on unchanged (as the relay does)."""
-    arrived = SignalingPacket(encoded_packet=encoded)
+    return sent_on(SignalingPacket(encoded_packet=encoded))
+
+
+def sent_on(arrived):
+    """The packet the server makes to send an arrived packet's event on."""
     return SignalingPacket(arrived.packet_type, data=list(arrived.data), namespace=arrived.namespace)
 
 
@@ -132,18 +136,17 @@ def test_a_relayed_object_is_not_searched_for_binary_data():
     """Decoded from text, it holds none: python-socketio's walk of every value took
     2.6 of the 5.8 µs a relayed 5 KB offer's packet cost. (Were bytes slipped into
     it, the text still goes out: proof that the values were not walked.)"""
-    packet = relayed('2/signal,["signal",{"type":"offer","sdp":"v=0"}]')
-    dict.__setitem__(packet.data[1], "sdp", b"v=0")  # behind the object's back
-    again = SignalingPacket(packet.packet_type, data=packet.data, namespace=packet.namespace)
-    assert again.packet_type == sio_packet.EVENT
-    assert again.encode() == '2/signal,["signal",{"type":"offer","sdp":"v=0"}]'
+    arrived = SignalingPacket(encoded_packet='2/signal,["signal",{"type":"offer","sdp":"v=0"}]')
+    dict.__setitem__(arrived.data[1], "sdp", b"v=0")  # behind the object's back
+    packet = sent_on(arrived)
+    assert packet.packet_type == sio_packet.EVENT
+    assert packet.encode() == '2/signal,["signal",{"type":"offer","sdp":"v=0"}]'
 
 
 def test_a_changed_object_with_bytes_is_sent_as_binary():
-    packet = relayed('2/signal,["signal",{"type":"offer","sdp":"v=0"}]')
-    packet.data[1]["sdp"] = b"v=0"
-    again = SignalingPacket(packet.packet_type, data=packet.data, namespace=packet.namespace)
-    assert again.packet_type == sio_packet.BINARY_EVENT
+    arrived = SignalingPacket(encoded_packet='2/signal,["signal",{"type":"offer","sdp":"v=0"}]')
+    arrived.data[1]["sdp"] = b"v=0"
+    assert sent_on(arrived).packet_type == sio_packet.BINARY_EVENT
 
 
 @pytest.mark.parametrize("encoded", [
