@@ -162,7 +162,7 @@ def overload_line(steps):
     """What the server did at the step that saturated it, against its best rate before;
     None if the ramp ended before saturation."""
     kept_up = [r for r in steps if not saturated(r)]
-    if not steps or not saturated(steps[-1]) or not kept_up:
+    if not kept_up or not saturated(steps[-1]):  # (no steps: none kept up)
         return None
     over, best = steps[-1], max(kept_up, key=lambda r: r["achieved"])
     share = over["achieved"] / best["achieved"]
