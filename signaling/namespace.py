@@ -235,10 +235,17 @@ class SignalingNamespace(Namespace):
         """One event to one client. With a message queue, a client of another process
         is reached through it; one of this process directly, without a trip to Redis."""
         local = self.server.manager.is_connected(sid, self.namespace)
-        try:
-            self.socketio.emit(event, data, to=sid, namespace=self.namespace, ignore_queue=local)
-        except SignalingError:  # store-unavailable: Redis went down this moment (the store logs it)
-            log.info("could not pass %r to %s through the message queue", event, sid)
+        self.socketio.emit(event, data, to=sid, namespace=self.namespace, ignore_queue=local)
+
+    def undelivered(self, event, sender):
+        """The message queue could not pass this event on (Redis is down). A relayed
+        signal's sender, if it is here, is refused, as when a join cannot reach Redis."""
+        from .store import unavailable  # the Redis side, loaded only with a message queue
+
+        if sender is not None and self.server.manager.is_connected(sender, self.namespace):
+            self._refuse(sender, event, unavailable())
+        else:
+            log.info("could not pass %r through the message queue", event)
 
     def _check_rate(self, sid, event):
         allowance = self._allowance(sid)

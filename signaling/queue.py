@@ -14,8 +14,18 @@ Flask-SocketIO uses for `message_queue=redis://...`, with these changes.
   process published before it had subscribed (the peer-joined for that very
   client) was lost. Here the process starts it itself (start_listening) and
   waits until it has subscribed.
+- It published each message with a command of its own, waiting for Redis's
+  reply in the sender's handler, and every process, the sender's included,
+  received and decoded each one. Here the sender's handler puts the message in
+  an outbox and goes on; one task publishes what has gathered there as one
+  batch (one command, one message for every process to receive), and a process
+  skips its own batches unread. Messages keep their order (one outbox, one
+  publisher). A batch Redis refused is reported to the signals' senders
+  (`undelivered`), as the handler's refusal was; a full outbox makes senders
+  wait, as a busy Redis did; a clean stop publishes what is left (flush).
 """
 
+import json
 import logging
 import threading
 import time
@@ -27,6 +37,12 @@ from . import store
 
 RETRY_SECONDS = 1.0
 CHANNEL = "flask-socketio"  # Flask-SocketIO's own default
+# A batch on the channel: this, the publishing process's host id, a colon, then a
+# JSON list of python-socketio's messages. Anything else is one message, as upstream.
+BATCH = b"batch:"
+BATCH_MESSAGES = 100  # at most, per batch
+OUTBOX_MESSAGES = 1000  # waiting to be published, at most; then senders wait
+FLUSH_SECONDS = 2.0
 
 log = logging.getLogger("signaling.queue")
 
@@ -35,6 +51,16 @@ class QueueManager(socketio.RedisManager):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.subscribed = threading.Event()  # green under eventlet's and gevent's patching
+        # Told of each message Redis refused: undelivered(event, sender), where sender is the
+        # client an emit to a room skipped (the one whose signal it relays), or None.
+        self.undelivered = lambda event, sender: None
+        self._outbox = None
+        self._batch_head = BATCH + self.host_id.encode() + b":"
+
+    def initialize(self):
+        super().initialize()
+        self._outbox = self.server.eio.create_queue(OUTBOX_MESSAGES)
+        self.server.start_background_task(self._publish_batches)
 
     def start_listening(self, server, timeout):
         """Listen now, not at the first client's connection; wait until subscribed,
@@ -61,11 +87,59 @@ class QueueManager(socketio.RedisManager):
                             error, RETRY_SECONDS)
                 time.sleep(RETRY_SECONDS)  # green under eventlet's and gevent's monkey-patching
 
+    def _listen(self):
+        """As upstream's, but a batch from another process comes out as its messages,
+        and one of this process's own is skipped unread."""
+        channel = self.channel.encode()
+        for message in self._redis_listen_with_retries():
+            if message["channel"] != channel or message["type"] != "message":
+                continue
+            data = message["data"]
+            if not data.startswith(BATCH):
+                yield data
+            elif not data.startswith(self._batch_head):
+                yield from json.loads(data[data.index(b":", len(BATCH)) + 1:])
+
     def _publish(self, data):
-        with store.reaching("passing a message to the other processes"):
+        """Into the outbox (encoded here, so a bug shows in the sender's handler)."""
+        self._outbox.put((self.json.dumps(data), data))
+
+    def _publish_batches(self):
+        """The background task that empties the outbox, a batch at a time, for ever."""
+        empty = self.server.eio.get_queue_empty_exception()
+        while True:
+            batch = [self._outbox.get()]
+            while len(batch) < BATCH_MESSAGES:
+                try:
+                    batch.append(self._outbox.get_nowait())
+                except empty:
+                    break
+            try:
+                self._publish_batch(batch)
+            except Exception:  # a bug of ours: logged, and the task goes on with the next batch
+                log.exception("message queue: failed publishing %d messages", len(batch))
+            finally:
+                for _ in batch:
+                    self._outbox.task_done()
+
+    def _publish_batch(self, batch):
+        payload = self._batch_head + b"[" + ",".join(text for text, _ in batch).encode() + b"]"
+        try:
             if not self.connected:
                 self._redis_connect()
-            return self.redis.publish(self.channel, self.json.dumps(data))
+            self.redis.publish(self.channel, payload)
+        except store.DOWN as error:
+            store.log_outage("passing messages to the other processes", error)
+            for _, message in batch:
+                if message.get("method") == "emit":
+                    self.undelivered(message["event"], message.get("skip_sid"))
+
+    def flush(self, timeout=FLUSH_SECONDS):
+        """Wait until the outbox is published, at most `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self._outbox is not None and self._outbox.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)  # green under eventlet's and gevent's monkey-patching
+        return self._outbox is None or not self._outbox.unfinished_tasks
 
 
 def manager(url):

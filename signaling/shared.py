@@ -21,12 +21,14 @@ class Shared:
     def start(self, socketio, namespace):
         """Receive from the other processes; beat, and free the seats of dead
         processes, in the background."""
+        self.manager.undelivered = namespace.undelivered
         self.manager.start_listening(socketio.server, timeout=store.CONNECT_SECONDS)
         self.processes = processes.Processes(self.client, self.process, self.rooms, self.addresses, namespace)
         socketio.start_background_task(self.processes.run, socketio.sleep)
 
     def retire(self):
         self.processes.retire()
+        self.manager.flush()  # the peer-left that retiring sent to other processes' clients
 
     def health(self):
         return store.answers(self.client)

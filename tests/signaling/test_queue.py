@@ -1,11 +1,16 @@
-"""The message queue's listener (signaling/queue.py) against a real Redis that
-stops and starts again: it is listening again within a second or so of Redis
-being back, however long Redis was away (python-socketio's own waited twice as
-long after each failure, up to 60 s)."""
+"""The message queue (signaling/queue.py) against a real Redis: its listener is
+listening again within a second or so of Redis being back, however long Redis was
+away (python-socketio's own waited twice as long after each failure, up to 60 s);
+messages go out in batches, in order, and a process skips its own; a message
+Redis refused is reported."""
 
+import json
 import subprocess
 import sys
+import threading
 import time
+
+import socketio
 
 from signaling import queue
 from tests.harness.resources import wait_until
@@ -42,3 +47,66 @@ def test_the_listener_is_back_within_seconds_of_redis(redis, tmp_path):
         assert wait_until(lambda: "after the outage" in output.read_text(), 5), output.read_text()
     finally:
         stop_process(listener)
+
+
+def collect(listener):
+    """What listener._listen() yields, gathered by a thread of its own."""
+    received = []
+    threading.Thread(target=lambda: received.extend(listener._listen()), daemon=True).start()
+    assert wait_until(lambda: listener.pubsub is not None and listener.pubsub.subscribed, 5)
+    return received
+
+
+def started(url):
+    """A manager started as the app starts it, on a threading Socket.IO server of its own."""
+    manager = queue.manager(url)
+    assert manager.start_listening(socketio.Server(client_manager=manager, async_mode="threading"), timeout=5)
+    return manager
+
+
+def emit(n, sender="s1"):
+    """python-socketio's message for an emit of a signal to a room, skipping its sender."""
+    return {"method": "emit", "event": "signal", "data": [{"n": n}], "namespace": "/signal",
+            "room": "room:r", "skip_sid": sender, "callback": None, "host_id": "h"}
+
+
+def test_a_process_skips_its_own_batches_and_reads_the_others_and_single_messages(redis):
+    listener = queue.manager(redis.url)
+    received = collect(listener)
+    client = redis.client()
+    own = queue.BATCH + listener.host_id.encode() + b":"
+    client.publish(queue.CHANNEL, own + json.dumps([emit(0)]).encode())
+    client.publish(queue.CHANNEL, queue.BATCH + b"another:" + json.dumps([emit(1), emit(2)]).encode())
+    client.publish(queue.CHANNEL, json.dumps(emit(3)))  # as python-socketio publishes, one at a time
+    assert wait_until(lambda: len(received) == 3, 5), received
+    assert received == [emit(1), emit(2), json.dumps(emit(3)).encode()]
+
+
+def test_messages_published_in_a_rush_go_in_batches_and_arrive_in_order(redis):
+    received = collect(queue.manager(redis.url))
+    batches = redis.client().pubsub()
+    batches.subscribe(queue.CHANNEL)
+    sender = started(redis.url)
+    for n in range(300):
+        sender._publish(emit(n))  # what each emit through the queue calls
+    assert sender.flush()
+    assert wait_until(lambda: len(received) == 300, 5), len(received)
+    assert [message["data"][0]["n"] for message in received] == list(range(300))
+    published = 0
+    while (message := batches.get_message(timeout=0.5)) is not None:
+        published += message["type"] == "message"
+    print(f"300 messages in {published} batches")
+    assert 1 <= published < 300
+
+
+def test_a_message_redis_refused_is_reported_with_the_signal_it_carried_and_its_sender(redis):
+    sender, undelivered = started(redis.url), []
+    sender.undelivered = lambda event, who: undelivered.append((event, who))
+    redis.stop()
+    try:
+        sender._publish(emit(0, sender="s7"))
+        sender._publish({"method": "disconnect", "sid": "s8", "namespace": "/signal", "host_id": "h"})
+        assert sender.flush(timeout=10)
+        assert undelivered == [("signal", "s7")]  # a disconnect has no sender to tell
+    finally:
+        redis.start()
