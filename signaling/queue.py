@@ -23,6 +23,11 @@ Flask-SocketIO uses for `message_queue=redis://...`, with these changes.
   publisher). A batch Redis refused is reported to the signals' senders
   (`undelivered`), as the handler's refusal was; a full outbox makes senders
   wait, as a busy Redis did; a clean stop publishes what is left (flush).
+
+redis-py 8.1 speaks RESP3 by default, and its RESP3 parser turns every pub/sub
+message into a string for a debug line that is then thrown away (redis-py issue
+4230, fixed upstream after 8.1.0): reading a 4 KB message took 23 µs instead of
+12. The queue's connections speak RESP2 (PROTOCOL), whose parser does not.
 """
 
 import json
@@ -43,6 +48,7 @@ BATCH = b"batch:"
 BATCH_MESSAGES = 100  # at most, per batch
 OUTBOX_MESSAGES = 1000  # waiting to be published, at most; then senders wait
 FLUSH_SECONDS = 2.0
+PROTOCOL = 2  # see above
 
 log = logging.getLogger("signaling.queue")
 
@@ -146,4 +152,4 @@ def manager(url):
     if store.OUTAGE_LOG not in log.filters:
         log.addFilter(store.OUTAGE_LOG)
     return QueueManager(url, channel=CHANNEL, logger=log,
-                        redis_options={"socket_connect_timeout": store.CONNECT_SECONDS})
+                        redis_options={"socket_connect_timeout": store.CONNECT_SECONDS, "protocol": PROTOCOL})
