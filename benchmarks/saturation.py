@@ -15,6 +15,8 @@ relayed message (redis-server's included) is compared at the same offered load.
     python -m benchmarks.saturation --modes eventlet --sizes 5000
     python -m benchmarks.saturation --redis --processes 2
     python -m benchmarks.saturation --quick --no-profile
+    python -m benchmarks.saturation --modes eventlet --sizes 5000 --redis --processes 2 \
+        --start-rate 2500 --ramp 1 --no-profile        (a fixed load, step after step)
 """
 
 import asyncio
@@ -45,6 +47,9 @@ def add_arguments(parser):
     group.add_argument("--sizes", type=common.numbers, default=[250, 5000], help="message sizes, bytes")
     group.add_argument("--step-seconds", type=float, help="seconds per offered-load step (default 5)")
     group.add_argument("--ramp", type=float, default=1.5, help="factor between steps")
+    group.add_argument("--start-rate", type=int, dest="first_rate",
+                       help="the first step's offered msg/s, for every size (default 500 for 250 B, 300 for "
+                            "5 KB); with --ramp 1 every step offers it")
     group.add_argument("--profile-seconds", type=float, help="py-spy duration (default 10)")
     group.add_argument("--deflate", action="store_true",
                        help="also eventlet with permessage-deflate, as browsers negotiate it")
@@ -290,7 +295,8 @@ async def _saturate_mode(server, mode, args):
             print("  " + STEP_HEADER, flush=True)
             steps, best = [], None
             deadline = time.monotonic() + args.ramp_budget
-            for rate in offered_rates(args.start_rate.get(size, 500 if size < 1500 else 300), args.ramp,
+            first = args.first_rate or args.start_rate.get(size, 500 if size < 1500 else 300)
+            for rate in offered_rates(first, args.ramp,
                                       args.max_steps):
                 r = await offer_load(pool, maker, rate, args.step_seconds, seqs)
                 steps.append(r)
