@@ -46,6 +46,9 @@ CHANNEL = "flask-socketio"  # Flask-SocketIO's own default
 # JSON list of python-socketio's messages. Anything else is one message, as upstream.
 BATCH = b"batch:"
 BATCH_MESSAGES = 100  # at most, per batch
+# A batch stops growing past this, so that no process spends long decoding one
+# while its clients wait (a message may be 128 KiB: MAX_MESSAGE_BYTES).
+BATCH_BYTES = 256 * 1024
 OUTBOX_MESSAGES = 1000  # waiting to be published, at most; then senders wait
 FLUSH_SECONDS = 2.0
 PROTOCOL = 2  # see above
@@ -104,7 +107,20 @@ class QueueManager(socketio.RedisManager):
             if not data.startswith(BATCH):
                 yield data
             elif not data.startswith(self._batch_head):
-                yield from json.loads(data[data.index(b":", len(BATCH)) + 1:])
+                yield from self._batch_messages(data)
+
+    def _batch_messages(self, data):
+        """The messages of another process's batch; none, and a line in the log, if it
+        is not one (upstream's listener, too, skips what it cannot decode)."""
+        try:
+            messages = json.loads(data[data.index(b":", len(BATCH)) + 1:])
+        except ValueError as error:  # no colon, or not JSON (UnicodeDecodeError is one too)
+            log.warning("message queue: skipped a batch that cannot be read (%s)", error)
+            return []
+        if not isinstance(messages, list):
+            log.warning("message queue: skipped a batch that is not a list")
+            return []
+        return messages
 
     def _publish(self, data):
         """Into the outbox (encoded here, so a bug shows in the sender's handler)."""
@@ -118,11 +134,13 @@ class QueueManager(socketio.RedisManager):
             # One turn for the handlers already woken: what they send joins this batch
             # (4 % less CPU per relayed 5 KB message at 2,500 a second, eventlet).
             self.server.sleep(0)
-            while len(batch) < BATCH_MESSAGES:
+            size = len(batch[0][0])
+            while len(batch) < BATCH_MESSAGES and size < BATCH_BYTES:
                 try:
                     batch.append(self._outbox.get_nowait())
                 except empty:
                     break
+                size += len(batch[-1][0])
             try:
                 self._publish_batch(batch)
             except Exception:  # a bug of ours: logged, and the task goes on with the next batch

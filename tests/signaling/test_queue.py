@@ -71,7 +71,7 @@ def emit(n, sender="s1"):
             "room": "room:r", "skip_sid": sender, "callback": None, "host_id": "h"}
 
 
-def test_a_process_skips_its_own_batches_and_reads_the_others_and_single_messages(redis):
+def test_a_process_skips_its_own_batches_and_broken_ones_and_reads_the_others_and_single_messages(redis):
     listener = queue.manager(redis.url)
     received = collect(listener)
     client = redis.client()
@@ -79,8 +79,11 @@ def test_a_process_skips_its_own_batches_and_reads_the_others_and_single_message
     client.publish(queue.CHANNEL, own + json.dumps([emit(0)]).encode())
     client.publish(queue.CHANNEL, queue.BATCH + b"another:" + json.dumps([emit(1), emit(2)]).encode())
     client.publish(queue.CHANNEL, json.dumps(emit(3)))  # as python-socketio publishes, one at a time
-    assert wait_until(lambda: len(received) == 3, 5), received
-    assert received == [emit(1), emit(2), json.dumps(emit(3)).encode()]
+    for broken in (b"no colon", b"another:[{", b'another:{"not": "a list"}', b"another:\xff"):
+        client.publish(queue.CHANNEL, queue.BATCH + broken)  # skipped; the listener goes on
+    client.publish(queue.CHANNEL, queue.BATCH + b"another:" + json.dumps([emit(4)]).encode())
+    assert wait_until(lambda: len(received) == 4, 5), received
+    assert received == [emit(1), emit(2), json.dumps(emit(3)).encode(), emit(4)]
 
 
 def test_messages_published_in_a_rush_go_in_batches_and_arrive_in_order(redis):
@@ -98,6 +101,24 @@ def test_messages_published_in_a_rush_go_in_batches_and_arrive_in_order(redis):
         published += message["type"] == "message"
     print(f"300 messages in {published} batches")
     assert 1 <= published < 300
+
+
+def test_a_batch_of_large_messages_stops_growing_at_its_byte_bound(redis):
+    received = collect(queue.manager(redis.url))
+    batches = redis.client().pubsub()
+    batches.subscribe(queue.CHANNEL)
+    sender, large = started(redis.url), "x" * 100_000
+    for n in range(20):
+        sender._publish({**emit(n), "data": [{"n": n, "sdp": large}]})
+    assert sender.flush()
+    assert wait_until(lambda: len(received) == 20, 5), len(received)
+    assert [message["data"][0]["n"] for message in received] == list(range(20))
+    sizes = []
+    while (message := batches.get_message(timeout=0.5)) is not None:
+        if message["type"] == "message":
+            sizes.append(len(message["data"]))
+    assert len(sizes) >= 20 * 100_000 // (queue.BATCH_BYTES + 100_300)
+    assert max(sizes) < queue.BATCH_BYTES + 100_300, sizes  # the bound, then one message past it
 
 
 def test_a_message_redis_refused_is_reported_with_the_signal_it_carried_and_its_sender(redis):
