@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 import signaling
 from app import create_app
 from signaling.addresses import AddressLimits
-from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_SDP_CHARS
+from signaling.protocol import MAX_CANDIDATE_CHARS, MAX_OFFER_AHEAD_CHARS, MAX_SDP_CHARS
 from signaling.ratelimit import Limits
 
 NS = signaling.NAMESPACE
@@ -50,7 +50,7 @@ MAX_STEPS = 120  # hostile steps in one example: 10 to this many, about 65 on av
 
 # The protocol as the README and the issue give it, written out again here so the
 # model does not borrow its answers from the code under test.
-CLIENT_EVENTS = ("join", "leave", "signal")
+CLIENT_EVENTS = ("join", "leave", "signal", "offer-ahead")
 ACKED_EVENTS = ("join", "leave")
 # `server-error` is documented too, as the sign of a bug: the fuzzing fails on it.
 DOCUMENTED_CODES = frozenset({
@@ -200,6 +200,12 @@ def near_valid_signals(draw):
 
 
 SIGNALS = st.one_of(VALID_SIGNALS, BOUNDARY_SIGNALS, near_valid_signals(), JSON)
+# Offers to leave ahead: small ones, ones either side of their limit, and any signal.
+OFFERS_AHEAD = st.one_of(
+    st.fixed_dictionaries({"type": st.just("offer"), "sdp": st.text(min_size=1, max_size=40)}),
+    st.fixed_dictionaries({"type": st.just("offer"), "sdp": sized(MAX_OFFER_AHEAD_CHARS)}),
+    SIGNALS,
+)
 ROOM_NAMES = st.one_of(
     st.sampled_from([HONEST_ROOM, *HOSTILE_ROOMS]),
     st.text(alphabet="".join(sorted(NAME_CHARS)), max_size=8),
@@ -237,7 +243,7 @@ def join_payloads(draw):
 
 JOIN_PAYLOADS = join_payloads()
 ANY_PAYLOAD = st.one_of(SIGNALS, JOIN_PAYLOADS, JSON, BINARY)
-PAYLOADS = {"join": JOIN_PAYLOADS, "signal": SIGNALS, "leave": st.none()}
+PAYLOADS = {"join": JOIN_PAYLOADS, "signal": SIGNALS, "leave": st.none(), "offer-ahead": OFFERS_AHEAD}
 # Names a hostile client may try besides the real ones: Socket.IO's reserved
 # events, the server's own events, near misses, the handlers' method names.
 ODD_EVENTS = (
@@ -288,8 +294,8 @@ def hostile_steps(draw):
     fitting, arity = divmod(shape, 10)
     if roll >= 98:
         return Reconnect(sender)
-    if roll < 65:  # signal 35%, join 20%, leave 10%
-        event = "signal" if roll < 35 else "join" if roll < 55 else "leave"
+    if roll < 65:  # signal 33%, join 20%, leave 10%, offer-ahead 2%
+        event = "signal" if roll < 33 else "join" if roll < 53 else "leave" if roll < 63 else "offer-ahead"
     elif roll < 78:
         event = draw(ODD_EVENT_NAMES)
     elif roll < 90:
@@ -321,6 +327,7 @@ class Rooms:
     def __init__(self):
         self.room_of = {}  # client name -> (room, key)
         self.members = {}  # (room, key or None) -> client names, in order of arrival
+        self.offers_ahead = {}  # client name alone in its room -> the offer it left for the next to join
 
     def join(self, who, room, key):
         others = self.members.setdefault((room, key), [])
@@ -330,6 +337,7 @@ class Rooms:
         return joined
 
     def leave(self, who):
+        self.offers_ahead.pop(who, None)
         room = self.room_of.pop(who, None)
         if room is None:
             return []
@@ -406,6 +414,16 @@ def join_refusals(rooms, who, args):
             codes.add("server-full")
     elif len(rooms.members[(room, key)]) >= CAPACITY:
         codes.add("room-full")
+    return codes
+
+
+def offer_ahead_refusals(args):
+    """The codes that fit this offer-ahead's shape: a signal's offer, with a smaller SDP."""
+    if len(args) != 1 or not isinstance(args[0], dict) or args[0].get("type") != "offer":
+        return {"invalid-signal"}
+    codes = signal_refusals(args)
+    if not codes and len(args[0]["sdp"]) > MAX_OFFER_AHEAD_CHARS:
+        codes.add("too-large")
     return codes
 
 
@@ -562,6 +580,7 @@ class Stats:
 
     def reset(self):
         self.rounds = self.examples = self.messages = self.honest_signals = self.relayed = 0
+        self.offers_taken = 0  # offers left ahead that a newcomer received as it joined
         self.codes = Counter()
         self.events = Counter()
 
@@ -621,7 +640,7 @@ class Arena:
         """Send one hostile message; check what everybody received against the model."""
         sender = self.hostiles[message.sender]
         who, event, args = sender.name, message.event, message.args
-        expected, reply_if_ok = {}, None
+        expected, reply_if_ok, own_expected = {}, None, []
         by_ack = event in ACKED_EVENTS  # join and leave answer by ack, never by an event
         errors = 1  # error events expected, when the message is refused
         empty_ack = message.ack  # a refusal by event still acknowledges, with nothing
@@ -636,7 +655,12 @@ class Arena:
             codes = join_refusals(self.rooms, who, args)
             if not codes:
                 others = self.rooms.join(who, args[0]["room"], args[0].get("key"))
-                expected = {other: [("peer-joined", [{}])] for other in others}
+                # A member's offer left ahead reaches the newcomer as a signal, at once.
+                offers = {other: self.rooms.offers_ahead.pop(other, None) for other in others}
+                expected = {other: [("peer-joined", [{"offer_sent": True} if offer else {}])]
+                            for other, offer in offers.items()}
+                own_expected = [("signal", [offer]) for offer in offers.values() if offer]
+                STATS.offers_taken += len(own_expected)
                 reply_if_ok = {"ok": True, "role": "callee" if others else "caller", "peers": len(others)}
         elif event == "leave":
             codes = set() if args == () or (len(args) == 1 and args[0] is None) else {"invalid-leave"}
@@ -650,8 +674,15 @@ class Arena:
             if who not in self.rooms.room_of:
                 codes.add("not-in-room")
             if not codes:
+                self.rooms.offers_ahead.pop(who, None)  # it negotiates now: an offer it left is stale
                 expected = {peer: [("signal", [args[0]])] for peer in self.rooms.peers_of(who)}
                 STATS.relayed += bool(expected)
+        elif event == "offer-ahead":
+            codes = offer_ahead_refusals(args)
+            if who not in self.rooms.room_of:
+                codes.add("not-in-room")
+            if not codes and not self.rooms.peers_of(who):  # once someone has joined, it is dropped
+                self.rooms.offers_ahead[who] = args[0]
         else:
             codes = {"unknown-event"}
 
@@ -671,7 +702,7 @@ class Arena:
                 if counted:
                     STATS.codes[code] += 1
         if by_ack:
-            assert own == [], f"{who} got {short.repr(own)} {context}"
+            assert own == own_expected, f"{who} got {short.repr(own)} {context}"
             if not message.ack:
                 assert reply is None, context
             elif codes:
@@ -749,6 +780,27 @@ PRIVATE_ROOM_STEPS = [
     Message(4, "join", ({"room": "keyed"},), True),  # meets the squatter
 ]
 
+# An offer left ahead: kept while its sender is alone, the latest one counts, a
+# signal makes it stale, and the next to join gets it as it joins.
+OFFER = {"type": "offer", "sdp": "v=0"}
+OFFER_AHEAD_STEPS = [
+    *(Message(sender, "leave", (), True) for sender in range(HOSTILES)),
+    Message(0, "offer-ahead", (OFFER,), False),  # in no room: not-in-room
+    Message(0, "join", ({"room": "ahead"},), True),
+    Message(0, "offer-ahead", ({"type": "offer", "sdp": "old"},), True),
+    Message(0, "offer-ahead", (OFFER,), False),  # the latest counts
+    Message(1, "join", ({"room": "ahead"},), True),  # gets it as a signal; 0 hears offer_sent
+    Message(0, "offer-ahead", (OFFER,), False),  # someone has joined: dropped
+    Message(1, "leave", (), True),
+    Message(0, "offer-ahead", (OFFER,), False),
+    Message(0, "signal", ({"type": "bye"},), False),  # it negotiates: the offer is stale
+    Message(2, "join", ({"room": "ahead"},), True),  # no offer for this one
+    Message(2, "leave", (), True),
+    Message(0, "offer-ahead", ({"type": "offer", "sdp": "x" * (MAX_OFFER_AHEAD_CHARS + 1)},), False),
+    Message(0, "offer-ahead", ({"type": "answer", "sdp": "v=0"},), False),
+    Message(3, "join", ({"room": "ahead"},), True),  # neither was kept
+]
+
 # Binary attachments: more than 4 make the packet and each attachment `unreadable`,
 # even in an acknowledged join; a few reach the namespace, which refuses them in words.
 ATTACHMENT_STEPS = [
@@ -786,6 +838,7 @@ LEAVE_STEPS = [
 @example(steps=PRIVATE_ROOM_STEPS, honest_every=3)
 @example(steps=ATTACHMENT_STEPS, honest_every=3)
 @example(steps=LEAVE_STEPS, honest_every=3)
+@example(steps=OFFER_AHEAD_STEPS, honest_every=3)
 def fuzz_the_signal_namespace(steps, honest_every):
     """One example: the hostile steps, with an honest signal after every `honest_every`-th."""
     STATS.examples += 1
@@ -838,7 +891,8 @@ def test_hostile_clients_cannot_disturb_a_call(request):
         report(request.config, (
             f"{STATS.messages:,} hostile messages tried in {STATS.examples} examples in {STATS.rounds} rounds "
             f"({time.perf_counter() - started:.1f} s), between {STATS.honest_signals:,} honest signals; "
-            f"{STATS.relayed:,} signals relayed between hostile clients"
+            f"{STATS.relayed:,} signals relayed between hostile clients, {STATS.offers_taken} offers left ahead "
+            "taken by a newcomer"
         ))
         report(request.config, f"events: {dict(STATS.events)}; refusals: {codes}")
     assert STATS.messages >= TARGET_MESSAGES
