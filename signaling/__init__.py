@@ -15,7 +15,8 @@ With a message queue (MESSAGE_QUEUE, redis://host:port/db), several processes
 serve one set of rooms; what they share lives in Redis:
 
     shared.py           what init_app adds then (imported only then)
-    queue.py            the message queue: python-socketio's RedisManager, retrying promptly
+    queue.py            the message queue: python-socketio's RedisManager, retrying promptly,
+                        publishing in batches
     store.py            the Redis client, and the refusal while Redis is down
     redis_rooms.py      rooms, changed atomically by Lua scripts
     redis_addresses.py  the per-address counts
