@@ -14,6 +14,7 @@ Each room count gets a fresh server. With --redis, each room count runs again on
 """
 
 import asyncio
+import gc
 import logging
 import time
 
@@ -67,6 +68,11 @@ def run(args):
 
 def _one_run(server, rooms, args):
     """One row of the table; returns the CPU microseconds per delivered signal."""
+    # The load generator measures every latency, so what earlier runs left in it is
+    # frozen out of its collections: a full collection of it after the one-process
+    # run stalled its event loop mid-run, and three relays took 44 ms instead of 6.
+    gc.collect()
+    gc.freeze()
     rss_before = server.rss_mib()
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     redis_before, wait_before = server.redis_cpu_seconds(), server.run_queue_seconds()
