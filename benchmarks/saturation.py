@@ -296,8 +296,7 @@ async def _saturate_mode(server, mode, args):
             steps, best = [], None
             deadline = time.monotonic() + args.ramp_budget
             first = args.first_rate or args.start_rate.get(size, 500 if size < 1500 else 300)
-            for rate in offered_rates(first, args.ramp,
-                                      args.max_steps):
+            for rate in offered_rates(first, args.ramp, args.max_steps):
                 r = await offer_load(pool, maker, rate, args.step_seconds, seqs)
                 steps.append(r)
                 print("  " + step_row(r), flush=True)

@@ -8,8 +8,9 @@ Flask-SocketIO uses for `message_queue=redis://...`, with these changes.
   is down (store.OUTAGE_LOG), instead of two per message.
 - Its Redis client waits for a free connection rather than failing a publish once
   100 are in use (store.pool).
-- A message it could not publish was logged and dropped; here the sender is
-  refused with store-unavailable (store.reaching), as when a join cannot reach Redis.
+- A message it could not publish was logged and dropped; here the sender of a
+  relayed signal is refused with store-unavailable (`undelivered`), as when a join
+  cannot reach Redis.
 - Its listener started with the process's first client, so a message another
   process published before it had subscribed (the peer-joined for that very
   client) was lost. Here the process starts it itself (start_listening) and
@@ -20,9 +21,8 @@ Flask-SocketIO uses for `message_queue=redis://...`, with these changes.
   an outbox and goes on; one task publishes what has gathered there as one
   batch (one command, one message for every process to receive), and a process
   skips its own batches unread. Messages keep their order (one outbox, one
-  publisher). A batch Redis refused is reported to the signals' senders
-  (`undelivered`), as the handler's refusal was; a full outbox makes senders
-  wait, as a busy Redis did; a clean stop publishes what is left (flush).
+  publisher); a full outbox makes senders wait, as a busy Redis did; a clean
+  stop publishes what is left (flush).
 
 redis-py 8.1 speaks RESP3 by default, and its RESP3 parser turns every pub/sub
 message into a string for a debug line that is then thrown away (redis-py issue
