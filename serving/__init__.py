@@ -7,7 +7,7 @@
     deadlines.py          timeouts for clients that send too slowly
     graceful.py           SIGTERM: stop accepting, send the clients elsewhere, exit 0
     eventlet_reads.py     eventlet's WebSocket: a cap on a whole message, a turn for others when a client sends fast
-    tcp.py                the listening socket's options
+    tcp.py                the listening socket's options; a WebSocket's lingering close
     certificate.py        --https: the self-signed certificate, made once and reused
     announce.py           what it prints at start: the LAN URLs and their QR codes
 

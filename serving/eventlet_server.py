@@ -8,7 +8,7 @@ import eventlet.wsgi
 
 from .deadlines import HeadDeadline
 from .eventlet_reads import cap_messages_and_yield
-from .tcp import LISTEN_BACKLOG, listening_socket, stop_listening
+from .tcp import LISTEN_BACKLOG, is_websocket, linger, listening_socket, stop_listening
 from .websocket_mask import apply_mask
 
 MAX_CONNECTIONS = 10_000  # eventlet's default is 1,024
@@ -24,6 +24,11 @@ class DeadlineProtocol(HeadDeadline, eventlet.wsgi.HttpProtocol):
             # With --https: plain HTTP (an http:// URL) or a TLS handshake broken off.
             # The client's mistake, closed; eventlet logged a traceback for each.
             self.close_connection = True
+
+    def finish(self):
+        if is_websocket(getattr(self, "environ", {})):  # a WebSocket is a connection's last request
+            linger(self.connection)
+        super().finish()
 
 
 class DrainingPool(eventlet.GreenPool):

@@ -8,7 +8,7 @@ import gevent
 from gevent.pywsgi import WSGIHandler, WSGIServer
 
 from .deadlines import HEADS
-from .tcp import LISTEN_BACKLOG, is_websocket, listening_socket
+from .tcp import LISTEN_BACKLOG, is_websocket, linger, listening_socket
 from .websocket_mask import install_in_wsproto
 
 
@@ -33,6 +33,7 @@ class DeadlineHandler(WSGIHandler):
         super().run_application()
         if is_websocket(self.environ):
             self.close_connection = True  # see serving/tcp.py, is_websocket
+            linger(self.socket)
 
     def read_request(self, raw_requestline):
         parsed = super().read_request(raw_requestline)

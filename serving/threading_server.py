@@ -5,7 +5,7 @@ import threading
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .deadlines import HeadDeadline
-from .tcp import LISTEN_BACKLOG, is_websocket, set_nodelay, stop_listening
+from .tcp import LISTEN_BACKLOG, is_websocket, linger, set_nodelay, stop_listening
 from .websocket_mask import install_in_wsproto
 
 
@@ -20,6 +20,7 @@ class DeadlineRequestHandler(HeadDeadline, WSGIRequestHandler):
         super().run_wsgi()
         if is_websocket(self.environ):
             self.close_connection = True  # see serving/tcp.py, is_websocket
+            linger(self.connection)
 
 
 class Server(ThreadedWSGIServer):
