@@ -24,6 +24,13 @@ class DeadlineProtocol(HeadDeadline, eventlet.wsgi.HttpProtocol):
             # With --https: plain HTTP (an http:// URL) or a TLS handshake broken off.
             # The client's mistake, closed; eventlet logged a traceback for each.
             self.close_connection = True
+        except ValueError:
+            # With --https, a connection idle between requests (a browser keeps them) when
+            # the server stops: eventlet shuts it down, which unwraps its TLS socket, and
+            # the read that waited on it raises ValueError. Closed, as eventlet meant.
+            if self.conn_state[2] != eventlet.wsgi.STATE_CLOSE:
+                raise
+            self.close_connection = True
 
     def finish(self):
         if is_websocket(getattr(self, "environ", {})):  # a WebSocket is a connection's last request
