@@ -83,7 +83,15 @@ def _keep_object_text(text, data):
 
 def _is_arrived_event(data):
     """An event, [name, object], whose object still holds the text it arrived as."""
-    return type(data) is list and len(data) == 2 and type(data[1]) is ArrivedObject and data[1].text is not None
+    return type(data) is list and len(data) == 2 and arrived_text(data[1]) is not None
+
+
+def arrived_text(value):
+    """The JSON text a value arrived as, if it still holds it; else None."""
+    kind = type(value)
+    if kind is ArrivedObject or kind is RelayedText:
+        return value.text
+    return None
 
 
 def _forgets_text(method):
@@ -115,6 +123,23 @@ class ArrivedObject(dict):
     popitem = _forgets_text(dict.popitem)
     setdefault = _forgets_text(dict.setdefault)
     update = _forgets_text(dict.update)
+
+
+class RelayedText:
+    """A JSON object known here only by its text: one that a client of another process
+    sent, which that process read and checked, and which the message queue carried
+    as text (queue.py). It goes out as that text, as an ArrivedObject does; reading it
+    back here (json.loads then dumps) cost 18 µs of the ~80 a 5 KB relay through Redis
+    added. It has no keys to read: json.dumps, or anything else that looks inside it,
+    fails loudly."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return f"RelayedText({self.text[:40]!r})"
 
 
 # Between values: white space, separators and closing brackets. A number or a literal:

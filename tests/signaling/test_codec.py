@@ -8,7 +8,7 @@ from engineio.packet import Packet as EnginePacket
 from socketio import packet as sio_packet
 
 from app import create_app
-from signaling.codec import TOO_MANY_VALUES, UNREADABLE, ForgivingJSON, SignalingPacket, holds_more_values
+from signaling.codec import TOO_MANY_VALUES, UNREADABLE, ForgivingJSON, RelayedText, SignalingPacket, holds_more_values
 from signaling.protocol import MAX_JSON_VALUES
 
 
@@ -141,6 +141,20 @@ def test_a_relayed_object_is_not_searched_for_binary_data():
     packet = sent_on(arrived)
     assert packet.packet_type == sio_packet.EVENT
     assert packet.encode() == '2/signal,["signal",{"type":"offer","sdp":"v=0"}]'
+
+
+def test_an_object_relayed_from_another_process_goes_out_as_its_text():
+    """What the message queue hands over for a relayed signal: its text, sent on as it is."""
+    text = '{ "type" : "offer", "sdp": "v=0\\r\\n\\u0061=x" }'
+    packet = SignalingPacket(sio_packet.EVENT, data=["signal", RelayedText(text)], namespace="/signal")
+    assert packet.packet_type == sio_packet.EVENT
+    assert packet.encode() == f'2/signal,["signal",{text}]'
+
+
+def test_an_object_relayed_from_another_process_cannot_be_encoded_as_values():
+    """It has no values here: json.dumps fails loudly rather than send something else."""
+    with pytest.raises(TypeError):
+        json.dumps(["signal", RelayedText('{"type":"bye"}')])
 
 
 def test_a_changed_object_with_bytes_is_sent_as_binary():
