@@ -10,7 +10,8 @@ eventlet's unmasking is timed against the server's own. Also checks TCP_NODELAY 
 the server's sockets and the latency of back-to-back messages (the delayed-ACK stall).
 With --redis each mode runs again on --processes app processes sharing a
 redis-server, a room's peers on different ones (benchmarks/cluster.py); its CPU per
-relayed message (redis-server's included) is compared at the same offered load.
+relayed message (redis-server's included) is compared at the same offered load, and
+py-spy samples every app process at once.
 
     python -m benchmarks.saturation --modes eventlet --sizes 5000
     python -m benchmarks.saturation --redis --processes 2
@@ -224,17 +225,23 @@ async def profile_server(server, pool, maker, rate, seconds, seqs, keep_dir=None
     load = asyncio.create_task(offer_load(pool, maker, rate, seconds + 2.0, seqs))
     await asyncio.sleep(1.0)  # let the load settle first
     received0 = len(pool.meter.seen)
-    spied = await server_profile.py_spy(server, seconds, keep_dir, f"{server.async_mode}-{maker.size}B")
+    redis0 = server.redis_cpu_seconds()
+    name = f"{server.async_mode}-{maker.size}B" + ("-redis" if server.redis_pid else "")
+    spied = await server_profile.py_spy_each(server.servers, seconds, keep_dir, name)
     relayed = len(pool.meter.seen) - received0
+    redis_cpu = server.redis_cpu_seconds() - redis0
     result = await load
     if spied is None:
         return
-    path, cpu = spied
+    paths, cpu = spied
     per_message = 1e6 * cpu / max(1, relayed)
-    print(f"  profile: py-spy, {seconds:g} s at {result['achieved']:.0f} relayed msg/s "
+    processes = f" on {len(paths)} app processes" if len(paths) > 1 else ""
+    redis_part = (f"; redis-server {1e6 * redis_cpu / max(1, relayed):.0f} us more per message"
+                  if server.redis_pid else "")
+    print(f"  profile: py-spy{processes}, {seconds:g} s at {result['achieved']:.0f} relayed msg/s "
           f"({maker.size} B); server CPU {cpu:.2f} s for {relayed} relayed "
-          f"messages = {per_message:.0f} us CPU per message")
-    server_profile.print_profile(path, per_message, "msg", keep=bool(keep_dir))
+          f"messages = {per_message:.0f} us CPU per message{redis_part}")
+    server_profile.print_profile(paths, per_message, "msg", keep=bool(keep_dir))
 
 
 def run(args):
@@ -273,7 +280,7 @@ def run(args):
 
 
 async def _saturate_mode(server, mode, args):
-    """The ramps of one mode on one Cluster; the TCP and profile checks only on one process in memory."""
+    """The ramps of one mode on one Cluster; the TCP checks only on one process in memory."""
     results = []
     alone = server.redis_pid is None
     connector = aiohttp.TCPConnector(limit=0)
@@ -312,8 +319,8 @@ async def _saturate_mode(server, mode, args):
             if pool.failed:
                 print(f"    {pool.failed} clients failed to connect")
             results.append((mode, size, server.label, best, compress, steps))
-            if args.profile and alone and size == max(args.sizes) and not compress and best is not None:
-                # Sample the server at the highest rate it kept up with.
+            if args.profile and size == max(args.sizes) and not compress and best is not None:
+                # Sample the server (every app process) at the highest rate it kept up with.
                 await profile_server(server, pool, maker, best["offered"], args.profile_seconds, seqs,
                                      args.profile_dir)
             await pool.close()

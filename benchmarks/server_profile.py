@@ -146,11 +146,28 @@ async def py_spy(server, seconds, keep_dir=None, name="profile"):
     return out, cpu  # an empty file: no busy samples
 
 
-def print_profile(path, per, units, keep=False, top=10):
-    """Shares of the server's busy samples by category, and the busiest functions (self time)."""
-    total, shares, inclusive, leaves = read_profile(path)
-    if not keep:
-        os.unlink(path)
+async def py_spy_each(servers, seconds, keep_dir=None, name="profile"):
+    """Sample every app process at once (several, with a message queue); returns
+    (paths of raw stacks, CPU seconds they used together), or None."""
+    names = [name] if len(servers) == 1 else [f"{name}-{i + 1}" for i in range(len(servers))]
+    spied = await asyncio.gather(*(py_spy(server, seconds, keep_dir, each)
+                                   for server, each in zip(servers, names, strict=True)))
+    if any(result is None for result in spied):
+        return None
+    return [path for path, _ in spied], sum(cpu for _, cpu in spied)
+
+
+def print_profile(paths, per, units, keep=False, top=10):
+    """Shares of the busy samples of one or more processes by category, and the
+    busiest functions (self time)."""
+    total, shares, inclusive, leaves = 0, Counter(), Counter(), Counter()
+    for path in [paths] if isinstance(paths, str) else paths:
+        samples, *counters = read_profile(path)
+        total += samples
+        for summed, counted in zip((shares, inclusive, leaves), counters, strict=True):
+            summed.update(counted)
+        if not keep:
+            os.unlink(path)
     if not total:
         print("    (no busy samples)")
         return
