@@ -51,9 +51,9 @@ RETRY_SECONDS = 1.0
 CHANNEL = "flask-socketio"  # Flask-SocketIO's own default
 # A batch on the channel: this, the publishing process's host id, a colon, a JSON
 # list of python-socketio's messages, a newline (never inside json.dumps's output),
-# then the texts of the relayed objects, one after the other. A message whose object
-# is one of those texts has no "data" but TEXT_LENGTH: its length in characters.
-# Anything else on the channel is one message, as upstream.
+# then the texts of the relayed objects, in UTF-8, one after the other. A message
+# whose object is one of those texts has no "data" but TEXT_LENGTH: its length in
+# bytes. Anything else on the channel is one message, as upstream.
 BATCH = b"batch:"
 TEXT_LENGTH = "text_length"
 BATCH_MESSAGES = 100  # at most, per batch
@@ -131,24 +131,15 @@ class QueueManager(socketio.RedisManager):
         """The messages of another process's batch; none, and a line in the log, if it
         is not one (upstream's listener, too, skips what it cannot decode)."""
         try:
-            start = data.index(b":", len(BATCH)) + 1
-            end = data.index(b"\n", start)
-            messages = json.loads(data[start:end])
-            _put_texts_back(messages, data[end + 1:].decode())
-        except ValueError as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors too
+            return batch_messages(data)
+        except ValueError as error:
             log.warning("message queue: skipped a batch that cannot be read (%s)", error)
             return []
-        return messages
 
     def _publish(self, message):
-        """Into the outbox (encoded here, so a bug shows in the sender's handler):
-        its JSON, the text of the object it relays (or None), and itself."""
-        data = message.get("data")
-        text = arrived_text(data[0]) if type(data) is list and len(data) == 1 else None
-        if text is None:
-            self._outbox.put((self.json.dumps(message), None, message))
-        else:
-            self._outbox.put((json.dumps({**message, "data": None, TEXT_LENGTH: len(text)}), text, message))
+        """Into the outbox, encoded here, so that a message that cannot be fails in the
+        sender's handler, not in a batch with others."""
+        self._outbox.put(batch_entry(message, self.json.dumps))
 
     def _publish_batches(self):
         """The background task that empties the outbox, a batch at a time, for ever."""
@@ -158,13 +149,13 @@ class QueueManager(socketio.RedisManager):
             # What the handlers send meanwhile joins this batch: a message waits for
             # Redis a little longer, and each costs much less CPU (see BATCH_WAIT_SECONDS).
             self.server.sleep(BATCH_WAIT_SECONDS)
-            size = _size(batch[0])
+            size = len(batch[0][0]) + len(batch[0][1])
             while len(batch) < BATCH_MESSAGES and size < BATCH_BYTES:
                 try:
                     batch.append(self._outbox.get_nowait())
                 except empty:
                     break
-                size += _size(batch[-1])
+                size += len(batch[-1][0]) + len(batch[-1][1])
             try:
                 self._publish_batch(batch)
             except Exception:  # a bug of ours: logged, and the task goes on with the next batch
@@ -174,8 +165,7 @@ class QueueManager(socketio.RedisManager):
                     self._outbox.task_done()
 
     def _publish_batch(self, batch):
-        payload = b"".join((self._batch_head, b"[", ",".join(entry for entry, _, _ in batch).encode(), b"]\n",
-                            "".join(text for _, text, _ in batch if text is not None).encode()))
+        payload = batch_payload(self._batch_head, batch)
         try:
             if not self.connected:
                 self._redis_connect()
@@ -194,27 +184,43 @@ class QueueManager(socketio.RedisManager):
         return self._outbox is None or not self._outbox.unfinished_tasks
 
 
-def _put_texts_back(messages, texts):
-    """Each relayed object's text back in its message, as a RelayedText; ValueError if
-    these are not messages or their texts do not add up."""
+def batch_entry(message, dumps):
+    """A message as a batch carries it: (its JSON, the text of the object it relays or
+    b"", the message itself), the first two in UTF-8."""
+    data = message.get("data")
+    text = arrived_text(data[0]) if type(data) is list and len(data) == 1 else None
+    if text is None:
+        return dumps(message).encode(), b"", message
+    text = text.encode()
+    return json.dumps({**message, "data": None, TEXT_LENGTH: len(text)}).encode(), text, message
+
+
+def batch_payload(head, entries):
+    """A batch, from its head (BATCH, the process's host id and a colon) and entries."""
+    return b"".join((head, b"[", b",".join(entry[0] for entry in entries), b"]\n", *(entry[1] for entry in entries)))
+
+
+def batch_messages(data):
+    """python-socketio's messages in a batch, each relayed object's text back in its
+    message as a RelayedText; ValueError if this is not a batch (UnicodeDecodeError
+    and JSONDecodeError are ValueErrors too)."""
+    start = data.index(b":", len(BATCH)) + 1
+    end = data.index(b"\n", start)
+    messages = json.loads(data[start:end])
     if not isinstance(messages, list) or not all(isinstance(message, dict) for message in messages):
         raise ValueError("not a list of messages")
-    position = 0
+    position = end + 1
     for message in messages:
         length = message.pop(TEXT_LENGTH, None)
         if length is None:
             continue
-        if type(length) is not int or not 0 <= length <= len(texts) - position:
-            raise ValueError(f"no text of {length!r} characters at {position}")
-        message["data"] = [RelayedText(texts[position:position + length])]
+        if type(length) is not int or not 0 <= length <= len(data) - position:
+            raise ValueError(f"no text of {length!r} bytes at {position}")
+        message["data"] = [RelayedText(data[position:position + length].decode())]
         position += length
-    if position != len(texts):
-        raise ValueError(f"{len(texts) - position} characters of text left over")
-
-
-def _size(entry):
-    encoded, text, _ = entry
-    return len(encoded) + (len(text) if text is not None else 0)
+    if position != len(data):
+        raise ValueError(f"{len(data) - position} bytes of text left over")
+    return messages
 
 
 def manager(url):

@@ -11,7 +11,10 @@ import sys
 import threading
 import time
 
+import pytest
 import socketio
+from hypothesis import given
+from hypothesis import strategies as st
 from socketio import packet as sio_packet
 
 from signaling import queue
@@ -91,6 +94,7 @@ def test_a_process_skips_its_own_batches_and_broken_ones_and_reads_the_others_an
                    queue.BATCH + b'another:{"not": "a list"}\n', batch(b"another", "not a message"),
                    batch(b"another", emit(1), texts=b"\xff"),
                    batch(b"another", relayed, texts=b"{}"), batch(b"another", relayed, texts=b"{}{}{}"),
+                   batch(b"another", {**relayed, queue.TEXT_LENGTH: 1}, texts=b"\xff"),
                    batch(b"another", {**relayed, queue.TEXT_LENGTH: -1}, texts=b"{}"),
                    batch(b"another", {**relayed, queue.TEXT_LENGTH: "2"}, texts=b"{}")):
         client.publish(queue.CHANNEL, broken)  # skipped; the listener goes on
@@ -118,6 +122,44 @@ def test_a_relayed_object_crosses_as_the_text_its_sender_sent(redis):
     assert others == [emit(100 + n) for n in range(len(texts))]
     packet = SignalingPacket(sio_packet.EVENT, data=["signal", relayed[1]["data"][0]], namespace="/signal")
     assert packet.encode() == f'2/signal,["signal",{texts[1]}]'
+
+
+# JSON as a client may send it: any text but lone surrogates, which no UTF-8 frame can carry.
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+VALUES = st.recursive(st.none() | st.booleans() | st.integers() | TEXT,
+                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+                      max_leaves=12)
+
+
+@st.composite
+def sent_messages(draw):
+    """An emit whose object arrived as some text (relayed), or one made here; with that text or None."""
+    message, value = emit(draw(st.integers(0, 10**6))), draw(st.dictionaries(TEXT, VALUES, max_size=4))
+    if not draw(st.booleans()):
+        return {**message, "data": [value]}, None
+    text = json.dumps(value, ensure_ascii=draw(st.booleans()), indent=draw(st.sampled_from([None, 1])))
+    return {**message, "data": [ArrivedObject(value, text)]}, text
+
+
+@given(st.lists(sent_messages(), max_size=8))
+def test_any_batch_reads_back_as_it_was_written(sent):
+    entries = [queue.batch_entry(message, json.dumps) for message, _ in sent]
+    received = queue.batch_messages(queue.batch_payload(queue.BATCH + b"another:", entries))
+    assert len(received) == len(sent)
+    for got, (message, text) in zip(received, sent, strict=True):
+        if text is None:
+            assert got == json.loads(json.dumps(message))
+        else:
+            assert type(got["data"][0]) is RelayedText and got["data"][0].text == text
+            assert {**got, "data": None} == {**message, "data": None}
+
+
+def test_a_text_that_cannot_cross_fails_in_its_sender_s_handler_not_in_a_batch():
+    """A lone surrogate has no UTF-8; no frame can carry one, but were a handler to relay
+    it, the error is the handler's (and its client's), not a whole batch's."""
+    arrived = ArrivedObject({"sdp": "\ud800"}, '{"sdp": "\ud800"}')
+    with pytest.raises(UnicodeEncodeError):
+        queue.batch_entry({**emit(0), "data": [arrived]}, json.dumps)
 
 
 def test_an_object_changed_after_it_arrived_crosses_as_its_values(redis):
