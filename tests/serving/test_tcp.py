@@ -35,17 +35,23 @@ def end_while_the_client_still_sends(end):
     thread = threading.Thread(target=serve)
     thread.start()
     assert written.wait(10)
-    received, ending = 0, "end of stream"
+    try:
+        return read_to_the_end(client)
+    finally:
+        client.close()
+        thread.join(5)
+
+
+def read_to_the_end(client):
+    """How many bytes the client reads, and how its connection ends."""
+    received = 0
     client.settimeout(5)
     try:
         while chunk := client.recv(65536):
             received += len(chunk)
     except ConnectionResetError:
-        ending = "reset"
-    finally:
-        client.close()
-        thread.join(5)
-    return received, ending
+        return received, "reset"
+    return received, "end of stream"
 
 
 def test_a_lingering_close_delivers_everything_sent_to_a_client_that_is_still_sending():
@@ -53,8 +59,16 @@ def test_a_lingering_close_delivers_everything_sent_to_a_client_that_is_still_se
 
 
 def test_a_plain_close_would_have_thrown_it_away():
-    """What linger() is for: the same exchange, closed at once, is reset and cut short."""
-    received, ending = end_while_the_client_still_sends(lambda sock: None)
+    """What linger() is for: a server that closes while the client's data waits unread
+    resets the connection, and what its kernel had not yet sent is lost. (Closed before
+    the client reads anything, so that the client cannot take it all first.)"""
+    server, client = connected_pair()
+    with client:
+        client.sendall(b"x" * 65536)
+        server.recv(1, socket.MSG_PEEK)  # the client's data has arrived, unread
+        server.sendall(b"y" * SENT)
+        server.close()
+        received, ending = read_to_the_end(client)
     assert ending == "reset" and received < SENT
 
 
