@@ -106,7 +106,7 @@ async def _capacity(server, args):
                 path, spied_cpu = spied
                 seconds = min(args.hold, 15)
                 print(f"  profile of the idle server, {seconds:g} s (CPU us per second of wall time):")
-                server_profile.print_profile(path, 1e6 * spied_cpu / seconds, "s", keep=bool(args.profile_dir))
+                server_profile.print_profile([path], 1e6 * spied_cpu / seconds, "s", keep=bool(args.profile_dir))
         report = common.tcp_nodelay_report(server)
         print(f"  {common.describe_nodelay(report)}")
         tcp = {name: value - tcp0.get(name, 0) for name, value in common.tcp_counters().items()}

@@ -49,7 +49,7 @@ class Cluster:
     def __init__(self, servers, redis_pid=None, together=False):
         self.servers, self.redis_pid, self.together = servers, redis_pid, together
         first = servers[0]
-        # One process's own figures (TCP_NODELAY, py-spy) are read from the first.
+        # One process's own figures (TCP_NODELAY) are read from the first.
         self.async_mode, self.port, self.url, self.pid = first.async_mode, first.port, first.url, first.pid
         self.urls = [server.url for server in servers]
         self.label = label(len(servers), redis_pid is not None, together)

@@ -149,10 +149,16 @@ async def py_spy(server, seconds, keep_dir=None, name="profile"):
 async def py_spy_each(servers, seconds, keep_dir=None, name="profile"):
     """Sample every app process at once (several, with a message queue); returns
     (paths of raw stacks, CPU seconds they used together), or None."""
+    if py_spy_command(0, seconds, "") is None:
+        print("  (no profile: `pip install py-spy` to get one)")
+        return None
     names = [name] if len(servers) == 1 else [f"{name}-{i + 1}" for i in range(len(servers))]
     spied = await asyncio.gather(*(py_spy(server, seconds, keep_dir, each)
                                    for server, each in zip(servers, names, strict=True)))
     if any(result is None for result in spied):
+        for path, _ in filter(None, spied):
+            if not keep_dir:
+                os.unlink(path)
         return None
     return [path for path, _ in spied], sum(cpu for _, cpu in spied)
 
@@ -161,7 +167,7 @@ def print_profile(paths, per, units, keep=False, top=10):
     """Shares of the busy samples of one or more processes by category, and the
     busiest functions (self time)."""
     total, shares, inclusive, leaves = 0, Counter(), Counter(), Counter()
-    for path in [paths] if isinstance(paths, str) else paths:
+    for path in paths:
         samples, *counters = read_profile(path)
         total += samples
         for summed, counted in zip((shares, inclusive, leaves), counters, strict=True):

@@ -40,6 +40,7 @@ import json
 import logging
 import threading
 import time
+from typing import NamedTuple
 
 import redis
 import socketio
@@ -52,7 +53,7 @@ CHANNEL = "flask-socketio"  # Flask-SocketIO's own default
 # A batch on the channel: this, the publishing process's host id, a colon, a JSON
 # list of python-socketio's messages, a newline (never inside json.dumps's output),
 # then the texts of the relayed objects, in UTF-8, one after the other. A message
-# whose object is one of those texts has no "data" but TEXT_LENGTH: its length in
+# whose object is one of those texts has "data": null and TEXT_LENGTH: its length in
 # bytes. Anything else on the channel is one message, as upstream.
 BATCH = b"batch:"
 TEXT_LENGTH = "text_length"
@@ -132,7 +133,7 @@ class QueueManager(socketio.RedisManager):
         is not one (upstream's listener, too, skips what it cannot decode)."""
         try:
             return batch_messages(data)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: JSON nested too deep
             log.warning("message queue: skipped a batch that cannot be read (%s)", error)
             return []
 
@@ -149,13 +150,13 @@ class QueueManager(socketio.RedisManager):
             # What the handlers send meanwhile joins this batch: a message waits for
             # Redis a little longer, and each costs much less CPU (see BATCH_WAIT_SECONDS).
             self.server.sleep(BATCH_WAIT_SECONDS)
-            size = len(batch[0][0]) + len(batch[0][1])
+            size = batch[0].size()
             while len(batch) < BATCH_MESSAGES and size < BATCH_BYTES:
                 try:
                     batch.append(self._outbox.get_nowait())
                 except empty:
                     break
-                size += len(batch[-1][0]) + len(batch[-1][1])
+                size += batch[-1].size()
             try:
                 self._publish_batch(batch)
             except Exception:  # a bug of ours: logged, and the task goes on with the next batch
@@ -184,26 +185,39 @@ class QueueManager(socketio.RedisManager):
         return self._outbox is None or not self._outbox.unfinished_tasks
 
 
+class Entry(NamedTuple):
+    """A message as a batch carries it."""
+
+    json: bytes  # the message, in UTF-8 JSON
+    text: bytes  # the text of the object it relays, in UTF-8, or b""
+    message: dict  # the message itself
+
+    def size(self):
+        return len(self.json) + len(self.text)
+
+
 def batch_entry(message, dumps):
-    """A message as a batch carries it: (its JSON, the text of the object it relays or
-    b"", the message itself), the first two in UTF-8."""
+    """A message as a batch carries it; an object that still holds the text it arrived
+    in goes as that text."""
     data = message.get("data")
     text = arrived_text(data[0]) if type(data) is list and len(data) == 1 else None
     if text is None:
-        return dumps(message).encode(), b"", message
+        return Entry(dumps(message).encode(), b"", message)
     text = text.encode()
-    return json.dumps({**message, "data": None, TEXT_LENGTH: len(text)}).encode(), text, message
+    return Entry(dumps({**message, "data": None, TEXT_LENGTH: len(text)}).encode(), text, message)
 
 
 def batch_payload(head, entries):
     """A batch, from its head (BATCH, the process's host id and a colon) and entries."""
-    return b"".join((head, b"[", b",".join(entry[0] for entry in entries), b"]\n", *(entry[1] for entry in entries)))
+    return b"".join((head, b"[", b",".join(entry.json for entry in entries), b"]\n",
+                     *(entry.text for entry in entries)))
 
 
 def batch_messages(data):
     """python-socketio's messages in a batch, each relayed object's text back in its
     message as a RelayedText; ValueError if this is not a batch (UnicodeDecodeError
-    and JSONDecodeError are ValueErrors too)."""
+    and JSONDecodeError are ValueErrors too), RecursionError if its JSON is nested too
+    deep for Python."""
     start = data.index(b":", len(BATCH)) + 1
     end = data.index(b"\n", start)
     messages = json.loads(data[start:end])
@@ -214,7 +228,7 @@ def batch_messages(data):
         length = message.pop(TEXT_LENGTH, None)
         if length is None:
             continue
-        if type(length) is not int or not 0 <= length <= len(data) - position:
+        if type(length) is not int or not len("{}") <= length <= len(data) - position:  # an object's text
             raise ValueError(f"no text of {length!r} bytes at {position}")
         message["data"] = [RelayedText(data[position:position + length].decode())]
         position += length
@@ -224,6 +238,8 @@ def batch_messages(data):
 
 
 def manager(url):
+    """The queue of a Socket.IO server whose packets are codec.SignalingPacket, which
+    sends a RelayedText as its text (any other fails to encode one)."""
     if store.OUTAGE_LOG not in log.filters:
         log.addFilter(store.OUTAGE_LOG)
     return QueueManager(url, channel=CHANNEL, logger=log,

@@ -151,10 +151,14 @@ def test_an_object_relayed_from_another_process_goes_out_as_its_text():
     assert packet.encode() == f'2/signal,["signal",{text}]'
 
 
-def test_an_object_relayed_from_another_process_cannot_be_encoded_as_values():
-    """It has no values here: json.dumps fails loudly rather than send something else."""
+@pytest.mark.parametrize("data", [
+    ["signal", RelayedText('{"type":"bye"}'), 1], ["signal", {"inside": RelayedText('{"type":"bye"}')}],
+], ids=["not alone", "inside an object"])
+def test_an_object_relayed_from_another_process_goes_nowhere_but_as_a_whole_event(data):
+    """It has no values here: anywhere but as an event's one object, encoding it fails
+    loudly rather than send something else."""
     with pytest.raises(TypeError):
-        json.dumps(["signal", RelayedText('{"type":"bye"}')])
+        ForgivingJSON.dumps(data)
 
 
 def test_a_changed_object_with_bytes_is_sent_as_binary():

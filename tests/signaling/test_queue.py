@@ -96,7 +96,10 @@ def test_a_process_skips_its_own_batches_and_broken_ones_and_reads_the_others_an
                    batch(b"another", relayed, texts=b"{}"), batch(b"another", relayed, texts=b"{}{}{}"),
                    batch(b"another", {**relayed, queue.TEXT_LENGTH: 1}, texts=b"\xff"),
                    batch(b"another", {**relayed, queue.TEXT_LENGTH: -1}, texts=b"{}"),
-                   batch(b"another", {**relayed, queue.TEXT_LENGTH: "2"}, texts=b"{}")):
+                   batch(b"another", {**relayed, queue.TEXT_LENGTH: "2"}, texts=b"{}"),
+                   batch(b"another", {**relayed, queue.TEXT_LENGTH: True}, texts=b"{"),
+                   batch(b"another", {**relayed, queue.TEXT_LENGTH: 0}),  # no object's text is empty
+                   queue.BATCH + b"another:" + b"[" * 100_000 + b"\n"):  # nested too deep for json.loads
         client.publish(queue.CHANNEL, broken)  # skipped; the listener goes on
     client.publish(queue.CHANNEL, batch(b"another", emit(4)))
     assert wait_until(lambda: len(received) == 4, 5), received
@@ -190,16 +193,19 @@ def test_messages_published_in_a_rush_go_in_batches_and_arrive_in_order(redis):
     assert 1 <= published < 300
 
 
-def test_a_batch_of_large_messages_stops_growing_at_its_byte_bound(redis):
+@pytest.mark.parametrize("relayed", [False, True], ids=["encoded", "relayed as text"])
+def test_a_batch_of_large_messages_stops_growing_at_its_byte_bound(redis, relayed):
     received = collect(queue.manager(redis.url))
     batches = redis.client().pubsub()
     batches.subscribe(queue.CHANNEL)
     sender, large = started(redis.url), "x" * 100_000
     for n in range(20):
-        sender._publish({**emit(n), "data": [{"n": n, "sdp": large}]})
+        value = {"n": n, "sdp": large}
+        sender._publish({**emit(n), "data": [ArrivedObject(value, json.dumps(value)) if relayed else value]})
     assert sender.flush()
     assert wait_until(lambda: len(received) == 20, 5), len(received)
-    assert [message["data"][0]["n"] for message in received] == list(range(20))
+    values = [json.loads(m["data"][0].text) if relayed else m["data"][0] for m in received]
+    assert [value["n"] for value in values] == list(range(20))
     sizes = []
     while (message := batches.get_message(timeout=0.5)) is not None:
         if message["type"] == "message":
