@@ -1,5 +1,6 @@
 """Two real app processes share one real Redis (--message-queue), under each async
-mode: peers on different processes meet in one room, never three in it, the seats
+mode: peers on different processes meet in one room and get each other's signals as
+the very text sent, never three are in a room, the seats
 of a process killed with SIGKILL are freed, and a Redis that stops is a clear
 error until it is back."""
 
@@ -18,6 +19,7 @@ import serving
 from signaling.processes import ALIVE_SECONDS, HEARTBEAT_SECONDS, alive_key
 from signaling.queue import CHANNEL
 from signaling.store import key as store_key
+from tests.harness.raw_socketio import RawSocketIO
 from tests.harness.redis_server import redis_server, two_app_processes
 from tests.harness.resources import wait_until
 from tests.harness.signal_client import ANSWER, CANDIDATE, OFFER
@@ -82,6 +84,27 @@ def test_peers_on_two_processes_meet_in_one_room_and_signal_both_ways(servers, c
 
     time.sleep(0.5)  # anything misrouted would have arrived by now
     assert all(listener.events.empty() for listener in (caller, callee, *bystanders))
+
+
+# An offer as a client might write it: spacing, escapes, characters beyond ASCII.
+OFFER_TEXT = '{ "type" : "offer",\n  "sdp": "v=0\\r\\no=- 1 2 IN IP4 127.0.0.1\\r\\ns=caf\\u00e9 — 通话\\r\\n" }'
+
+
+@pytest.mark.parametrize("placement", ["two processes", "one process"])
+def test_a_relayed_signal_reaches_the_peer_as_the_very_text_its_sender_sent(servers, placement):
+    """The peer gets the sender's own bytes, whether the relay stays in a process or
+    crosses Redis (where it travels beside the batch's JSON, as text)."""
+    one, two = servers
+    caller = RawSocketIO(one.url)
+    callee = RawSocketIO(two.url if placement == "two processes" else one.url)
+    name = room()
+    assert caller.call(1, "join", {"room": name})["role"] == "caller"
+    assert callee.call(1, "join", {"room": name})["role"] == "callee"
+    assert caller.receive() == '42/signal,["peer-joined",{}]'
+    caller.send_text(f'42/signal,["signal",{OFFER_TEXT}]'.encode())
+    assert callee.receive() == f'42/signal,["signal",{OFFER_TEXT}]'
+    caller.close()
+    callee.close()
 
 
 def test_three_racing_for_two_seats_on_two_processes_never_make_three(servers, connect):
