@@ -1,8 +1,7 @@
 """Two real app processes share one real Redis (--message-queue), under each async
 mode: peers on different processes meet in one room and get each other's signals as
-the very text sent, never three are in a room, the seats
-of a process killed with SIGKILL are freed, and a Redis that stops is a clear
-error until it is back."""
+the very text sent, never three are in a room, the seats of a process killed with
+SIGKILL are freed, and a Redis that stops is a clear error until it is back."""
 
 import contextlib
 import os
