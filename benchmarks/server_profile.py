@@ -110,14 +110,23 @@ def read_profile(path):
     return total, shares, inclusive, leaves
 
 
+NO_PY_SPY = "  (no profile: `pip install py-spy` to get one)"
+
+
+def py_spy_executable():
+    """py-spy's path, or None if it is not installed."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    return spy if os.path.exists(spy) else None
+
+
 def py_spy_command(pid, seconds, out, gil=False):
     """py-spy samples a thread only while it runs (not waiting in epoll, recv or a lock).
 
     Under threading, a thread that waits for the GIL looks busy to it, so there it
     samples only the thread holding the GIL (--gil): Python's own CPU.
     """
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    if not os.path.exists(spy):
+    spy = py_spy_executable()
+    if spy is None:
         return None
     return [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "100",
             "--nonblocking", "--format", "raw", "--full-filenames", "-o", out, *(["--gil"] if gil else [])]
@@ -125,6 +134,9 @@ def py_spy_command(pid, seconds, out, gil=False):
 
 async def py_spy(server, seconds, keep_dir=None, name="profile"):
     """Sample the server for `seconds`; returns (path of raw stacks, CPU seconds used) or None."""
+    if py_spy_executable() is None:
+        print(NO_PY_SPY)
+        return None
     if keep_dir:
         os.makedirs(keep_dir, exist_ok=True)
         out = os.path.join(keep_dir, f"{name}.txt")
@@ -132,9 +144,6 @@ async def py_spy(server, seconds, keep_dir=None, name="profile"):
         handle, out = tempfile.mkstemp(suffix=".txt", prefix="py-spy-")
         os.close(handle)
     command = py_spy_command(server.pid, seconds, out, gil=server.async_mode == "threading")
-    if command is None:
-        print("  (no profile: `pip install py-spy` to get one)")
-        return None
     cpu0 = server.cpu_seconds()
     spying = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL,
                                                   stderr=subprocess.PIPE)
@@ -149,8 +158,8 @@ async def py_spy(server, seconds, keep_dir=None, name="profile"):
 async def py_spy_each(servers, seconds, keep_dir=None, name="profile"):
     """Sample every app process at once (several, with a message queue); returns
     (paths of raw stacks, CPU seconds they used together), or None."""
-    if py_spy_command(0, seconds, "") is None:
-        print("  (no profile: `pip install py-spy` to get one)")
+    if py_spy_executable() is None:
+        print(NO_PY_SPY)
         return None
     names = [name] if len(servers) == 1 else [f"{name}-{i + 1}" for i in range(len(servers))]
     spied = await asyncio.gather(*(py_spy(server, seconds, keep_dir, each)
