@@ -46,8 +46,9 @@ def label(processes, redis, together=False):
 class Cluster:
     """App processes (common.Server) and an optional redis-server, read from /proc as one."""
 
-    def __init__(self, servers, redis_pid=None, together=False):
+    def __init__(self, servers, redis_pid=None, together=False, redis_client=None):
         self.servers, self.redis_pid, self.together = servers, redis_pid, together
+        self.redis_client = redis_client
         first = servers[0]
         # One process's own figures (TCP_NODELAY) are read from the first.
         self.async_mode, self.port, self.url, self.pid = first.async_mode, first.port, first.url, first.pid
@@ -62,6 +63,13 @@ class Cluster:
 
     def redis_cpu_seconds(self):
         return common.cpu_seconds(self.redis_pid) if self.redis_pid else 0.0
+
+    def publishes(self):
+        """PUBLISH commands redis-server has run: each carries a batch of messages
+        between processes (signaling/queue.py). None without Redis."""
+        if self.redis_client is None:
+            return None
+        return self.redis_client.info("commandstats").get("cmdstat_publish", {}).get("calls", 0)
 
     def run_queue_seconds(self):
         return sum(common.run_queue_seconds(pid) for pid in self.pids())
@@ -82,13 +90,14 @@ class Cluster:
 def measured_cluster(async_mode, processes=1, redis=False, together=False):
     """Yield a started Cluster; stop every process it started after the block."""
     with contextlib.ExitStack() as stack:
-        extra, redis_pid, timeout = (), None, 30
+        extra, redis_pid, client, timeout = (), None, None, 30
         if redis:
             store = stack.enter_context(redis_server())
-            extra, redis_pid, timeout = ("--message-queue", store.url), store.process.pid, STARTUP
+            extra, timeout = ("--message-queue", store.url), STARTUP
+            redis_pid, client = store.process.pid, store.client()
         servers = [stack.enter_context(common.measured_server(async_mode, timeout=timeout, extra_args=extra))
                    for _ in range(processes)]
-        yield Cluster(servers, redis_pid, together)
+        yield Cluster(servers, redis_pid, together, client)
 
 
 def redis_overhead(base_us, redis_us, what="relayed message"):
