@@ -55,3 +55,10 @@ def test_a_message_lost_with_redis_takes_that_load_out_of_the_comparison():
     head, by_load = redis_lines(alone, redis)
     assert head.startswith("at 500 msg/s offered (the highest load where both met p99 < 20 ms), Redis adds 20 %")
     assert by_load.endswith(": 500 +20 %")
+
+
+def test_a_step_without_a_p99_never_counts_as_meeting_the_target():
+    alone = [step(500, 500, cpu_share=0.10), step(750, 750, cpu_share=0.15)]
+    redis = [step(500, 500, cpu_share=0.12), step(750, 750, p99=float("nan"), cpu_share=0.18)]
+    head, _ = redis_lines(alone, redis)
+    assert head.startswith("at 500 msg/s offered (the highest load where both met p99 < 20 ms)")
