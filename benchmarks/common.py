@@ -12,13 +12,13 @@ import contextlib
 import ctypes
 import math
 import os
-import resource
 import socket
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from serving.open_files import raise_open_file_limit
 from tests.harness import server as harness
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -58,15 +58,6 @@ def memory_kib(pid):
 
 
 # --- the server under test ----------------------------------------------------
-
-
-def raise_nofile_limit(wanted=65536):
-    """Let a process hold many sockets: soft RLIMIT_NOFILE up to the hard limit."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-    if soft < target:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 class Server:
@@ -111,7 +102,7 @@ def measured_server(async_mode, timeout=30, script="app.py", env=None, extra_arg
     script: app.py, or a wrapper that takes the same arguments (to try a change).
     """
     with harness.server_process(async_mode, (*ONE_ADDRESS_FOR_ALL, *extra_args), timeout=timeout, script=script,
-                                env={**os.environ, **(env or {})}, preexec_fn=raise_nofile_limit) as started:
+                                env={**os.environ, **(env or {})}, preexec_fn=raise_open_file_limit) as started:
         server = Server(started)
         try:
             yield server
@@ -259,7 +250,7 @@ def machine():
 
 def main(parts, description, argv=None, choose=False):
     args = parse_args(parts, description.splitlines()[0], argv, choose)
-    limit = raise_nofile_limit()
+    limit = raise_open_file_limit()
     needed = max(part.descriptors(args) for part in args.parts)
     if limit < needed:
         print(f"warning: RLIMIT_NOFILE is {limit}; {needed} descriptors are wanted")

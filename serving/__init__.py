@@ -8,6 +8,7 @@
     graceful.py           SIGTERM: stop accepting, send the clients elsewhere, exit 0
     eventlet_reads.py     eventlet's WebSocket: a cap on a whole message, a turn for others when a client sends fast
     tcp.py                the listening socket's options; a WebSocket's lingering close
+    open_files.py         the limit on open files (sockets), raised as far as allowed
     certificate.py        --https: the self-signed certificate, made once and reused
     announce.py           what it prints at start: the LAN URLs and their QR codes
 
@@ -22,6 +23,7 @@ import gc
 
 from .deadlines import HEAD_SECONDS, HEADS, IDLE_SECONDS
 from .graceful import GracefulStop
+from .open_files import raise_open_file_limit
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 
@@ -42,6 +44,7 @@ def serve(app, host, port, certfile=None, keyfile=None, request_timeout=HEAD_SEC
     else:
         from .threading_server import serve_threading as run
     HEADS.seconds = request_timeout
+    raise_open_file_limit()
     _note_websocket_ends()
     freeze_what_start_made()
     stops = []
