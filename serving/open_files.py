@@ -11,7 +11,10 @@ raises its own soft limit as far as it is allowed, as nginx's
 worker_rlimit_nofile does.
 """
 
-import resource
+try:  # Unix only; Windows has no such limit on sockets
+    import resource
+except ImportError:
+    resource = None
 
 WANTED = 65536  # sockets for a few thousand clients, with room to spare
 MACOS_OPEN_MAX = 10240  # macOS refuses more than this when the hard limit is "unlimited"
@@ -19,7 +22,10 @@ MACOS_OPEN_MAX = 10240  # macOS refuses more than this when the hard limit is "u
 
 def raise_open_file_limit(wanted=WANTED):
     """Raise the soft limit on open files towards `wanted`, never above the hard
-    limit and never lowering it; return the soft limit in force afterwards."""
+    limit and never lowering it; return the soft limit in force afterwards (None
+    without one: Windows)."""
+    if resource is None:
+        return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < target:

@@ -54,3 +54,10 @@ def test_the_soft_limit_rises_to_what_is_wanted_within_the_hard_limit():
 
 def test_a_soft_limit_already_higher_is_left_as_it_is():
     assert soft_limit_after_raising(2000, 4096, 1000) == 2000
+
+
+def test_without_a_limit_on_open_files_as_on_windows_there_is_nothing_to_raise():
+    code = ("import sys; sys.modules['resource'] = None; "  # so that importing it fails, as on Windows
+            "from serving.open_files import raise_open_file_limit; print(raise_open_file_limit())")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "None"
