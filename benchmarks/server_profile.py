@@ -119,22 +119,21 @@ def py_spy_executable():
     return spy if os.path.exists(spy) else None
 
 
-def py_spy_command(pid, seconds, out, gil=False):
-    """py-spy samples a thread only while it runs (not waiting in epoll, recv or a lock).
+def py_spy_command(spy, pid, seconds, out, gil=False):
+    """spy: py_spy_executable()'s path. py-spy samples a thread only while it runs
+    (not waiting in epoll, recv or a lock).
 
     Under threading, a thread that waits for the GIL looks busy to it, so there it
     samples only the thread holding the GIL (--gil): Python's own CPU.
     """
-    spy = py_spy_executable()
-    if spy is None:
-        return None
     return [spy, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "100",
             "--nonblocking", "--format", "raw", "--full-filenames", "-o", out, *(["--gil"] if gil else [])]
 
 
 async def py_spy(server, seconds, keep_dir=None, name="profile"):
     """Sample the server for `seconds`; returns (path of raw stacks, CPU seconds used) or None."""
-    if py_spy_executable() is None:
+    spy = py_spy_executable()
+    if spy is None:
         print(NO_PY_SPY)
         return None
     if keep_dir:
@@ -143,7 +142,7 @@ async def py_spy(server, seconds, keep_dir=None, name="profile"):
     else:
         handle, out = tempfile.mkstemp(suffix=".txt", prefix="py-spy-")
         os.close(handle)
-    command = py_spy_command(server.pid, seconds, out, gil=server.async_mode == "threading")
+    command = py_spy_command(spy, server.pid, seconds, out, gil=server.async_mode == "threading")
     cpu0 = server.cpu_seconds()
     spying = await asyncio.create_subprocess_exec(*command, stdout=subprocess.DEVNULL,
                                                   stderr=subprocess.PIPE)
