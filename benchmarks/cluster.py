@@ -100,9 +100,17 @@ def measured_cluster(async_mode, processes=1, redis=False, together=False):
         yield Cluster(servers, redis_pid, together, client)
 
 
+def added_percent(base_us, redis_us):
+    """How much more CPU per message Redis takes, in percent; None without two figures to compare."""
+    if not base_us or not redis_us or base_us != base_us or redis_us != redis_us:  # 0, or NaN
+        return None
+    return 100 * (redis_us / base_us - 1)
+
+
 def redis_overhead(base_us, redis_us, what="relayed message"):
     """The line comparing CPU per message with Redis against one process in memory."""
-    if not base_us or not redis_us or base_us != base_us or redis_us != redis_us:
+    added = added_percent(base_us, redis_us)
+    if added is None:
         return f"Redis adds ? % CPU per {what} (no figure to compare)"
-    return (f"Redis adds {100 * (redis_us / base_us - 1):.0f} % CPU per {what} "
+    return (f"Redis adds {added:.0f} % CPU per {what} "
             f"({base_us:.0f} us in memory -> {redis_us:.0f} us with Redis, app processes and redis-server)")

@@ -200,11 +200,16 @@ def redis_lines(base_steps, redis_steps):
     b, r = (met or both)[-1]
     where = (f"the highest load where both met p99 < {TARGET_P99_MS:g} ms" if met
              else f"the highest both kept up with; at none did both meet p99 < {TARGET_P99_MS:g} ms")
-    by_load = ", ".join(f"{r['offered']:.0f} {100 * (cpu_us_per_message(r) / cpu_us_per_message(b) - 1):+.0f} %"
-                        for b, r in both)
+    by_load = ", ".join(f"{step['offered']:.0f} {_added(alone, step)}" for alone, step in both)
     return [f"at {r['offered']:.0f} msg/s offered ({where}), "
             + cluster.redis_overhead(cpu_us_per_message(b), cpu_us_per_message(r)),
             f"by offered load, msg/s and CPU added: {by_load}"]
+
+
+def _added(alone, step):
+    """The CPU per message Redis added at one load, as text: "+25 %", or "? %" without figures."""
+    percent = cluster.added_percent(cpu_us_per_message(alone), cpu_us_per_message(step))
+    return "? %" if percent is None else f"{percent:+.0f} %"
 
 
 async def nagle_probe(server, session, pairs=6, rounds=15):

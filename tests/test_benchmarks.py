@@ -62,3 +62,11 @@ def test_a_step_without_a_p99_never_counts_as_meeting_the_target():
     redis = [step(500, 500, cpu_share=0.12), step(750, 750, p99=float("nan"), cpu_share=0.18)]
     head, _ = redis_lines(alone, redis)
     assert head.startswith("at 500 msg/s offered (the highest load where both met p99 < 20 ms)")
+
+
+def test_a_load_without_cpu_figures_says_so_in_the_comparison_by_load():
+    # /proc counts CPU in 10 ms ticks: a short, light step may read as none at all.
+    alone = [step(300, 300, cpu_share=0.0), step(450, 450, cpu_share=0.10)]
+    redis = [step(300, 300, cpu_share=0.05), step(450, 450, cpu_share=0.12)]
+    _, by_load = redis_lines(alone, redis)
+    assert by_load.endswith(": 300 ? %, 450 +20 %")
